@@ -1,0 +1,194 @@
+"""ask(): question -> retrieve -> select passages -> prompt -> generate -> verify -> Answer."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Iterator
+
+from .context import Passage, select_passages
+from .errors import InputError
+from .generate import Generator, Message
+from .lexicon import Lexicon
+from .normalize import fold, is_english, is_traditional, split_sentences, to_traditional
+from .prompts import message, render_user, system_prompt
+from .retrieve import Retriever
+from .settings import Settings
+from .types import Answer, Citation, Hit, Timings
+from .verify import CheckedSentence, check_sentence, is_refusal, question_constraints, split_answer
+
+log = logging.getLogger(__name__)
+
+StreamEvent = list[Citation] | str | Answer
+_PRONOUN_RE = re.compile(r"它们|它|该行|这家银行|这家|该银行|其|他们|they|it|its|this bank", re.I)
+_DATE_RE = re.compile(r"\d{1,2}月\d{1,2}日")
+
+
+def validate_question(question: object, settings: Settings) -> str:
+    if not isinstance(question, str):
+        raise InputError(f"the question must be text, not {type(question).__name__}")
+    text = question.strip()
+    if not text:
+        raise InputError("the question is empty: type a question about the documents")
+    if len(text) > settings.max_question_chars:
+        raise InputError(
+            f"the question has {len(text)} characters, more than the limit of "
+            f"{settings.max_question_chars}: shorten it (or raise RAG_MAX_QUESTION_CHARS)"
+        )
+    return text
+
+
+def resolve_followup(question: str, history: list[tuple[str, str]] | None, lexicon: Lexicon) -> str:
+    """Make a follow-up self-contained: borrow the names of the earlier turn it refers to."""
+    if not history or lexicon.extract(question):
+        return question
+    for user_turn, _ in reversed(history):
+        names = sorted(n for n in lexicon.extract(user_turn) if n != "deepseek")
+        if names:
+            subject = "、".join(names)
+            if _PRONOUN_RE.search(question):
+                return _PRONOUN_RE.sub(subject, question, count=1)
+            return f"{subject}：{question}"
+    return question
+
+
+def _passage_block(passages: list[Passage]) -> str:
+    return "\n".join(f"[{p.n}] {p.text}" for p in passages)
+
+
+def build_messages(question: str, passages: list[Passage]) -> list[Message]:
+    language = message("language_en") if is_english(question) else ""
+    return [
+        {"role": "system", "content": system_prompt()},
+        {"role": "user", "content": render_user(_passage_block(passages), question, language)},
+    ]
+
+
+def _citation(p: Passage, verified: bool, span: tuple[int, int] | None) -> Citation:
+    return Citation(
+        n=p.n, doc_id=p.hit.doc_id, chunk_id=p.hit.chunk_id, title=p.hit.title, text=p.text,
+        start=p.start, end=p.end, verified=verified,
+        span_start=span[0] if span else None, span_end=span[1] if span else None,
+    )
+
+
+def passages_as_citations(passages: list[Passage]) -> list[Citation]:
+    return [_citation(p, False, None) for p in passages]
+
+
+def _conflict_notes(
+    kept: list[CheckedSentence], passages: list[Passage], question: str, lexicon: Lexicon
+) -> list[str]:
+    """Where another article gives a different date for what was asked, say so and cite it."""
+    names, years, terms = question_constraints(question, lexicon)
+    cited = {c for s in kept for c in s.cites}
+    given = {d for s in kept for d in _DATE_RE.findall(fold(s.text))}
+    if not given:
+        return []
+    cited_docs = {p.hit.doc_id for p in passages if p.n in cited}
+    notes: list[str] = []
+    for p in passages:
+        if p.n in cited or p.hit.doc_id in cited_docs:
+            continue
+        sents = [fold(p.text[a:b]) for a, b in split_sentences(p.text)]
+        for i, s in enumerate(sents):
+            win = (sents[i - 1] if i else "") + s
+            if not all(n in win for n in names) or not (terms and any(t in win for t in terms)):
+                continue
+            for date in _DATE_RE.findall(s):
+                if date not in given:
+                    key = "conflict_en" if is_english(question) else "conflict_zh"
+                    notes.append(message(key).format(value=date, cite=f"[{p.n}]"))
+                    given.add(date)
+    return notes
+
+
+def _abstain(question: str, passages: list[Passage], started: float, timings: Timings,
+             raw: str = "", removed: list[str] | None = None) -> Answer:
+    text = message("abstain_en" if is_english(question) else "abstain_zh")
+    if is_traditional(question):
+        text = to_traditional(text)
+    timings.total = time.perf_counter() - started
+    return Answer(question=question, text=text, citations=passages_as_citations(passages), abstained=True,
+                  raw_text=raw, removed=removed or [], timings=timings)
+
+
+def ask_stream(
+    question: str,
+    history: list[tuple[str, str]] | None = None,
+    *,
+    settings: Settings,
+    retriever: Retriever,
+    generator: Generator,
+    lexicon: Lexicon,
+) -> Iterator[StreamEvent]:
+    """Yield the candidate passages (``list[Citation]``), then text deltas, then the ``Answer``."""
+    started = time.perf_counter()
+    original = validate_question(question, settings)
+    timings = Timings()
+    resolved = resolve_followup(original, history, lexicon)
+    hits: list[Hit] = retriever.retrieve(resolved, k=settings.top_k)
+    passages = select_passages(resolved, hits, lexicon, max_passages=settings.context_passages)
+    timings.retrieve = time.perf_counter() - started
+    yield passages_as_citations(passages)
+
+    best_dense = max((h.dense_score for h in hits if h.dense_score is not None), default=0.0)
+    names, years, _ = question_constraints(resolved, lexicon)
+    context = " ".join(p.folded for p in passages)
+    missing = [n for n in sorted(names | years) if n not in context]
+    if not passages or best_dense < settings.min_relevance or missing:
+        log.info("abstaining before generation: best=%.3f missing=%s", best_dense, missing)
+        answer = _abstain(original, passages, started, timings)
+        yield answer
+        return
+
+    messages = build_messages(resolved, passages)
+    timings.prompt = time.perf_counter() - started - timings.retrieve
+    traditional = is_traditional(original)
+    pieces: list[str] = []
+    gen_started = time.perf_counter()
+    for delta in generator.stream(messages, settings.max_tokens):
+        if not pieces:
+            timings.first_token = time.perf_counter() - started
+        pieces.append(delta)
+        yield to_traditional(delta) if traditional else delta
+    timings.generate = time.perf_counter() - gen_started
+    stats = generator.stats
+    raw = "".join(pieces).strip()
+
+    verify_started = time.perf_counter()
+    constraints = question_constraints(resolved, lexicon)
+    checked = [check_sentence(s, passages, lexicon, constraints) for s in split_answer(raw)]
+    kept = [c for c in checked if c.verified and not is_refusal(c.text)]
+    removed = [c.text for c in checked if not c.verified]
+    timings.verify = time.perf_counter() - verify_started
+    if not kept:
+        answer = _abstain(original, passages, started, timings, raw, removed)
+        answer.prompt_tokens, answer.generated_tokens = stats.prompt_tokens, stats.generated_tokens
+        yield answer
+        return
+
+    joiner = " " if is_english(original) else ""
+    parts = [c.text + "".join(f"[{n}]" for n in c.cites) for c in kept]
+    parts += _conflict_notes(kept, passages, resolved, lexicon)
+    text = joiner.join(_end_sentence(p, is_english(original)) for p in parts)
+    if traditional:
+        text = to_traditional(text)
+    spans = {n: c.span for c in kept for n in c.cites}
+    cited = {n for c in kept for n in c.cites} | {int(m) for m in re.findall(r"\[(\d+)\]", text)}
+    citations = [_citation(p, p.n in spans, spans.get(p.n)) for p in passages if p.n in cited]
+    timings.total = time.perf_counter() - started
+    yield Answer(
+        question=original, text=text, citations=citations, abstained=False, removed=removed,
+        raw_text=raw, timings=timings, prompt_tokens=stats.prompt_tokens,
+        generated_tokens=stats.generated_tokens,
+    )
+
+
+def _end_sentence(sentence: str, english: bool) -> str:
+    """Put the full stop after the markers: '...10%[1]。'."""
+    body = re.sub(r"[。.!！?？;；]+(?=(\[\d+\])*$)", "", sentence)
+    if re.search(r"[。.!！?？]$", body):
+        return body
+    return body + ("." if english else "。")

@@ -1,0 +1,167 @@
+"""The ``rag`` command: index, ask, serve, eval, models. Errors print as one line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from .errors import RagError
+from .pipeline import Pipeline, offline_environment
+from .settings import Settings
+from .types import Answer, Citation
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, object] = {}
+    for name in ("corpus", "index", "model", "host", "port"):
+        value = getattr(args, name, None)
+        if value is not None:
+            key = {"corpus": "corpus_dir", "index": "index_dir", "model": "model_path"}.get(name, name)
+            overrides[key] = value
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def _progress_bar(desc: str) -> Callable[[int, int], None]:
+    from tqdm import tqdm
+
+    bar: dict[str, tqdm] = {}
+
+    def update(done: int, total: int) -> None:
+        if "bar" not in bar:
+            bar["bar"] = tqdm(total=total, desc=desc, unit="chunk", file=sys.stderr)
+        bar["bar"].n = done
+        bar["bar"].refresh()
+        if done >= total:
+            bar["bar"].close()
+
+    return update
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    pipeline = Pipeline(_settings(args))
+    print(pipeline.reindex(_progress_bar("embedding")))
+    return 0
+
+
+def _print_sources(citations: list[Citation]) -> None:
+    for c in citations:
+        mark = "✓ verified" if c.verified else "· unverified"
+        print(f"  [{c.n}] {c.title} ({c.doc_id}, {mark})")
+        print(f"      {c.text}")
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    pipeline = Pipeline(_settings(args))
+    answer: Answer | None = None
+    if args.stream and not args.json:
+        for event in pipeline.ask_stream(args.question):
+            if isinstance(event, str):
+                print(event, end="", flush=True)
+            elif isinstance(event, Answer):
+                answer = event
+        print("\n")
+    else:
+        answer = pipeline.ask(args.question)
+    assert answer is not None
+    if args.json:
+        print(answer.model_dump_json(indent=2))
+        return 0
+    if args.stream:
+        print("verified answer:")
+    print(answer.text)
+    print("\nsources:" if not answer.abstained else "\nclosest passages:")
+    _print_sources(answer.citations)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .ui import serve
+
+    serve(_settings(args))
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from .models import BUNDLED, bundled_model_path
+
+    for name in args.names or ["default"]:
+        if name not in BUNDLED:
+            raise RagError(f"unknown bundled model {name!r}: choose from {sorted(BUNDLED)}")
+        print(f"{name}: {bundled_model_path(name)}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .evaluate import run_cli
+
+    return run_cli(args, _settings(args))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rag", description="Offline question answering over your documents.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("index", help="build or update the index of the corpus")
+    p.add_argument("--corpus", type=Path, help="folder of .txt/.md/.html documents (default: seeds/)")
+    p.add_argument("--index", type=Path, help="index folder (default: index/)")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("ask", help="answer a question with cited sources")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true", help="print the Answer as JSON")
+    p.add_argument("--stream", action="store_true", help="print text as it is generated")
+    p.add_argument("--corpus", type=Path)
+    p.add_argument("--index", type=Path)
+    p.add_argument("--model", type=Path, help="a GGUF chat model (default: bundled 1.5B)")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("serve", help="start the browser chat UI")
+    p.add_argument("--host", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default 7860)")
+    p.add_argument("--corpus", type=Path)
+    p.add_argument("--index", type=Path)
+    p.add_argument("--model", type=Path)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("models", help="assemble and verify the bundled models")
+    p.add_argument("names", nargs="*", help="'default' and/or 'fast'")
+    p.set_defaults(func=cmd_models)
+
+    p = sub.add_parser("eval", help="measure retrieval and answers on a Q&A set")
+    p.add_argument("--set", dest="eval_set", type=Path, help="JSONL evaluation set (default: eval/qa.jsonl)")
+    p.add_argument("--retrieval-only", action="store_true", help="skip answering")
+    p.add_argument("--out", type=Path, default=Path("reports/latest"), help="report folder")
+    p.add_argument("--compare", type=Path, help="an earlier report.json to compare with")
+    p.add_argument("--limit", type=int, help="only the first N questions")
+    p.add_argument("--min-recall", type=float, help="fail below this recall@3 (answerable)")
+    p.add_argument("--min-recall1", type=float, help="fail below this recall@1 (answerable)")
+    p.add_argument("--min-accuracy", type=float, help="fail below this answer accuracy")
+    p.add_argument("--min-abstention", type=float, help="fail below this abstention rate (unanswerable)")
+    p.add_argument("--corpus", type=Path)
+    p.add_argument("--index", type=Path)
+    p.add_argument("--model", type=Path)
+    p.set_defaults(func=cmd_eval)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    offline_environment()
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    try:
+        return int(args.func(args))
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""Generators: the ``Generator`` protocol and the llama.cpp backend."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from .errors import GenerationError, ModelError
+
+log = logging.getLogger(__name__)
+
+Message = dict[str, str]
+
+
+@dataclass
+class GenerationStats:
+    prompt_tokens: int = 0
+    cached_tokens: int = 0  # prompt tokens whose KV state was reused from the last call
+    generated_tokens: int = 0
+    first_token_s: float = 0.0
+    total_s: float = 0.0
+
+    @property
+    def tokens_per_s(self) -> float:
+        gen = self.total_s - self.first_token_s
+        return self.generated_tokens / gen if gen > 0 and self.generated_tokens > 1 else 0.0
+
+
+class Generator(Protocol):
+    """Streams the text of a chat completion; ``stats`` describes the last call."""
+
+    stats: GenerationStats
+
+    def stream(self, messages: list[Message], max_tokens: int) -> Iterator[str]: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+
+class LlamaGenerator:
+    """A GGUF chat model through llama-cpp-python, loaded once, used by one caller at a time.
+
+    Decoding is greedy (temperature 0, fixed seed). The KV cache of the longest shared
+    prompt prefix is reused between calls, so fixed instructions cost nothing after the
+    first question.
+    """
+
+    def __init__(self, model_path: Path, threads: int, n_ctx: int = 4096, seed: int = 0) -> None:
+        self.model_path = Path(model_path)
+        self.threads = threads
+        self.n_ctx = n_ctx
+        self.seed = seed
+        self.stats = GenerationStats()
+        self._llm: Any = None
+        self.lock = threading.RLock()
+
+    @property
+    def llm(self) -> Any:
+        with self.lock:
+            if self._llm is None:
+                try:
+                    from llama_cpp import Llama
+                except ImportError as exc:
+                    raise ModelError("llama-cpp-python is not installed: run `make setup`") from exc
+                try:
+                    with contextlib.redirect_stderr(io.StringIO()):
+                        self._llm = Llama(
+                            model_path=str(self.model_path), n_ctx=self.n_ctx, n_threads=self.threads,
+                            n_threads_batch=self.threads, n_batch=512, seed=self.seed, verbose=False,
+                        )
+                except (ValueError, RuntimeError, OSError) as exc:
+                    raise ModelError(
+                        f"cannot load GGUF model {self.model_path}: {exc}; check the file or RAG_MODEL_PATH"
+                    ) from exc
+            return self._llm
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+
+    def stream(self, messages: list[Message], max_tokens: int) -> Iterator[str]:
+        with self.lock:
+            llm = self.llm
+            stats = GenerationStats()
+            self.stats = stats
+            before = list(llm._input_ids) if getattr(llm, "_input_ids", None) is not None else []
+            started = time.perf_counter()
+            try:
+                chunks = llm.create_chat_completion(
+                    messages=messages, max_tokens=max_tokens, temperature=0.0, top_k=1, top_p=1.0,
+                    repeat_penalty=1.0, seed=self.seed, stream=True,
+                )
+                for chunk in chunks:
+                    delta = chunk["choices"][0].get("delta", {}).get("content")
+                    if not delta:
+                        continue
+                    if stats.generated_tokens == 0:
+                        stats.first_token_s = time.perf_counter() - started
+                    stats.generated_tokens += 1
+                    yield delta
+            except (RuntimeError, ValueError) as exc:
+                raise GenerationError(f"the language model failed while answering: {exc}") from exc
+            finally:
+                stats.total_s = time.perf_counter() - started
+                ids = list(llm._input_ids)
+                stats.prompt_tokens = max(0, len(ids) - stats.generated_tokens)
+                shared = 0
+                for a, b in zip(before, ids, strict=False):
+                    if a != b:
+                        break
+                    shared += 1
+                stats.cached_tokens = min(shared, stats.prompt_tokens)

@@ -1,0 +1,340 @@
+"""Build, update and load the persisted hybrid index.
+
+Layout of ``index_dir``::
+
+    CURRENT               name of the live build folder (replaced atomically)
+    build-<stamp>/
+        manifest.json     format version, embedder id and dim, chunking, source hashes
+        docs.json         cleaned documents (what citations point into)
+        chunks.json       chunks with their vector ids and BM25 tokens
+        lexicon.json      names found in the corpus (jieba words, citation checks)
+        vectors.faiss     FAISS IndexIDMap2(IndexFlatIP) over normalised vectors
+
+A build writes a new folder and only then points ``CURRENT`` at it, so an interrupted
+build leaves the previous index intact. Updates reuse the vectors of unchanged files.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .chunk import chunk_document
+from .embed import Embedder
+from .errors import CorpusError, IndexCorruptError, IndexMissingError
+from .ingest import corpus_files, load_document
+from .lexicon import Lexicon
+from .normalize import fold
+from .settings import Settings
+from .types import Chunk, Document
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+Progress = Callable[[int, int], None]  # (done, total) embedding progress
+
+
+@dataclass
+class IndexData:
+    """A loaded index: documents, chunks, vectors, BM25 and the corpus lexicon."""
+
+    path: Path
+    manifest: dict[str, Any]
+    docs: dict[str, Document]
+    chunks: list[Chunk]
+    vids: list[int]
+    tokens: list[list[str]]
+    faiss_index: Any
+    lexicon: Lexicon
+    _bm25: Any = field(default=None, repr=False)
+
+    @property
+    def bm25(self) -> Any:
+        if self._bm25 is None:
+            import bm25s
+
+            retriever = bm25s.BM25(k1=1.2, b=0.75)
+            retriever.index(self.tokens if self.tokens else [[""]], show_progress=False)
+            self._bm25 = retriever
+        return self._bm25
+
+
+@dataclass
+class BuildReport:
+    documents: int
+    chunks: int
+    embedded: int
+    reused: int
+    removed_files: int
+    skipped: list[str]
+    seconds: float
+    path: Path
+
+    def summary(self) -> str:
+        return (
+            f"{self.documents} documents, {self.chunks} chunks ({self.embedded} embedded, "
+            f"{self.reused} reused, {self.removed_files} files removed), {self.seconds:.1f} s"
+        )
+
+
+def _write_json(path: Path, data: object) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise IndexCorruptError(f"index file {path} is missing: rebuild with `rag index`") from exc
+    except (OSError, ValueError) as exc:
+        raise IndexCorruptError(f"index file {path} is unreadable ({exc}): rebuild with `rag index`") from exc
+
+
+def current_path(index_dir: Path) -> Path | None:
+    try:
+        name = (index_dir / "CURRENT").read_text().strip()
+    except OSError:
+        return None
+    return index_dir / name if name else None
+
+
+def load_index(settings: Settings) -> IndexData:
+    """Load the live index; raise ``IndexMissingError`` or ``IndexCorruptError``."""
+    import faiss
+
+    path = current_path(settings.index_dir)
+    if path is None or not path.is_dir():
+        raise IndexMissingError(f"no index in {settings.index_dir}: run `rag index`")
+    manifest = _read_json(path / "manifest.json")
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexCorruptError(
+            f"index in {path} has format {manifest.get('format_version')}, this version reads "
+            f"{FORMAT_VERSION}: rebuild with `rag index`"
+        )
+    docs = {d["doc_id"]: Document(**d) for d in _read_json(path / "docs.json")}
+    rows = _read_json(path / "chunks.json")
+    lexicon = Lexicon(_read_json(path / "lexicon.json"))
+    try:
+        index = faiss.read_index(str(path / "vectors.faiss"))
+    except RuntimeError as exc:
+        raise IndexCorruptError(f"{path / 'vectors.faiss'} is unreadable: rebuild with `rag index`") from exc
+    if index.ntotal != len(rows) or index.d != manifest.get("dim"):
+        raise IndexCorruptError(
+            f"index in {path} holds {index.ntotal} vectors of dim {index.d} for {len(rows)} chunks "
+            f"(manifest dim {manifest.get('dim')}): rebuild with `rag index`"
+        )
+    chunks = [Chunk(**{k: r[k] for k in Chunk.model_fields}) for r in rows]
+    return IndexData(
+        path=path,
+        manifest=manifest,
+        docs=docs,
+        chunks=chunks,
+        vids=[int(r["vid"]) for r in rows],
+        tokens=[r["tokens"] for r in rows],
+        faiss_index=index,
+        lexicon=lexicon,
+    )
+
+
+def _chunking(settings: Settings) -> dict[str, int]:
+    return {"chunk_chars": settings.chunk_chars, "overlap": settings.chunk_overlap}
+
+
+def _source_hashes(settings: Settings) -> dict[str, str]:
+    import hashlib
+
+    out = {}
+    for path in corpus_files(settings.corpus_dir):
+        out[str(path.relative_to(settings.corpus_dir))] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+def staleness(settings: Settings, embedder: Embedder, data: IndexData) -> str | None:
+    """Why the loaded index does not match settings and corpus, or None when it does."""
+    m = data.manifest
+    if m.get("embedder") != embedder.id:
+        return f"embedder changed ({m.get('embedder')} -> {embedder.id})"
+    if m.get("chunking") != _chunking(settings):
+        return "chunking settings changed"
+    if m.get("corpus_dir") != str(settings.corpus_dir.resolve()):
+        return "corpus folder changed"
+    if {k: v["sha256"] for k, v in m.get("files", {}).items()} != _source_hashes(settings):
+        return "corpus files changed"
+    return None
+
+
+def build_index(
+    settings: Settings, embedder: Embedder, progress: Progress | None = None
+) -> BuildReport:
+    """Build or update the index of ``settings.corpus_dir``; only changed files are embedded."""
+    import faiss
+
+    started = time.perf_counter()
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    old: IndexData | None = None
+    try:
+        old = load_index(settings)
+        if old.manifest.get("embedder") != embedder.id or old.manifest.get("chunking") != _chunking(settings):
+            old = None  # vectors or chunk boundaries cannot be reused
+    except (IndexMissingError, IndexCorruptError) as exc:
+        log.info("building a new index: %s", exc)
+        old = None
+
+    files = corpus_files(settings.corpus_dir)
+    docs: list[Document] = []
+    skipped: list[str] = []
+    for path in files:
+        try:
+            docs.append(load_document(path))
+        except CorpusError as exc:
+            log.warning("skipped: %s", exc)
+            skipped.append(str(exc))
+    if not docs:
+        raise CorpusError(
+            f"no indexable document in {settings.corpus_dir} (.txt, .md, .html): add some files"
+        )
+
+    old_by_doc: dict[str, tuple[str, list[int]]] = {}
+    if old is not None:
+        for i, ch in enumerate(old.chunks):
+            sha = old.docs[ch.doc_id].sha256 if ch.doc_id in old.docs else ""
+            old_by_doc.setdefault(ch.doc_id, (sha, []))[1].append(i)
+
+    chunks: list[Chunk] = []
+    vids: list[int] = []
+    new_chunks: list[Chunk] = []
+    new_positions: list[int] = []
+    reused_vids: set[int] = set()
+    next_vid = (max(old.vids) + 1) if old is not None and old.vids else 0
+    for doc in docs:
+        prev = old_by_doc.get(doc.doc_id)
+        if old is not None and prev is not None and prev[0] == doc.sha256:
+            for i in prev[1]:
+                chunks.append(old.chunks[i])
+                vids.append(old.vids[i])
+                reused_vids.add(old.vids[i])
+            continue
+        for ch in chunk_document(doc, settings.chunk_chars, settings.chunk_overlap):
+            new_positions.append(len(chunks))
+            chunks.append(ch)
+            vids.append(next_vid)
+            next_vid += 1
+            new_chunks.append(ch)
+
+    vectors = _embed_all(embedder, new_chunks, progress)
+    if old is not None:
+        index = old.faiss_index
+        stale = np.array([v for v in old.vids if v not in reused_vids], dtype=np.int64)
+        if len(stale):
+            index.remove_ids(stale)
+    else:
+        index = faiss.IndexIDMap2(faiss.IndexFlatIP(embedder.dim))
+    if len(new_chunks):
+        index.add_with_ids(vectors, np.array([vids[p] for p in new_positions], dtype=np.int64))
+
+    lexicon = Lexicon.from_texts(d.text for d in docs)
+    tokens = [lexicon.tokens(c.text) for c in chunks]
+    old_ids = set(old.docs) if old is not None else set()
+    removed = len(old_ids - {d.doc_id for d in docs})
+
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "embedder": embedder.id,
+        "dim": embedder.dim,
+        "chunking": _chunking(settings),
+        "corpus_dir": str(settings.corpus_dir.resolve()),
+        "files": {
+            str(Path(d.path).relative_to(settings.corpus_dir)): {
+                "sha256": d.sha256, "doc_id": d.doc_id,
+                "chunks": sum(1 for c in chunks if c.doc_id == d.doc_id),
+            }
+            for d in docs
+        },
+        "documents": len(docs),
+        "chunks": len(chunks),
+        "built_at": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
+    # Skipped files still count as part of the corpus state, so they do not make it stale.
+    for path in files:
+        key = str(path.relative_to(settings.corpus_dir))
+        if key not in manifest["files"]:
+            import hashlib
+
+            manifest["files"][key] = {"sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                                      "doc_id": None, "chunks": 0}
+    manifest["seconds"] = round(time.perf_counter() - started, 3)
+
+    tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=settings.index_dir))
+    try:
+        _write_json(tmp / "docs.json", [d.model_dump() for d in docs])
+        _write_json(
+            tmp / "chunks.json",
+            [c.model_dump() | {"vid": v, "tokens": t} for c, v, t in zip(chunks, vids, tokens, strict=True)],
+        )
+        _write_json(tmp / "lexicon.json", sorted(lexicon.names))
+        faiss.write_index(index, str(tmp / "vectors.faiss"))
+        _write_json(tmp / "manifest.json", manifest)
+        final = settings.index_dir / f"build-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{tmp.name[-6:]}"
+        os.replace(tmp, final)
+        pointer = settings.index_dir / ".CURRENT.tmp"
+        pointer.write_text(final.name)
+        os.replace(pointer, settings.index_dir / "CURRENT")
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    for stale_dir in settings.index_dir.glob("build-*"):
+        if stale_dir != final:
+            shutil.rmtree(stale_dir, ignore_errors=True)
+    return BuildReport(
+        documents=len(docs),
+        chunks=len(chunks),
+        embedded=len(new_chunks),
+        reused=len(chunks) - len(new_chunks),
+        removed_files=removed,
+        skipped=skipped,
+        seconds=time.perf_counter() - started,
+        path=final,
+    )
+
+
+def embed_text(chunk: Chunk) -> str:
+    """What the dense model sees for a chunk: its folded text."""
+    return fold(chunk.text)
+
+
+def _embed_all(embedder: Embedder, chunks: list[Chunk], progress: Progress | None) -> np.ndarray:
+    out = []
+    batch = 16
+    for i in range(0, len(chunks), batch):
+        out.append(embedder.embed_passages([embed_text(c) for c in chunks[i:i + batch]]))
+        if progress:
+            progress(min(i + batch, len(chunks)), len(chunks))
+    if not out:
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    return np.ascontiguousarray(np.vstack(out), dtype=np.float32)
+
+
+def ensure_index(settings: Settings, embedder: Embedder, progress: Progress | None = None) -> IndexData:
+    """The live index, built or updated first when missing, corrupt or stale."""
+    try:
+        data = load_index(settings)
+        reason = staleness(settings, embedder, data)
+        if reason is None:
+            return data
+        log.info("index is stale (%s); updating", reason)
+    except IndexMissingError:
+        log.info("no index yet; building one from %s", settings.corpus_dir)
+    except IndexCorruptError as exc:
+        log.warning("index unusable (%s); rebuilding", exc)
+    build_index(settings, embedder, progress)
+    return load_index(settings)

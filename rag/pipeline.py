@@ -1,0 +1,119 @@
+"""One object that owns the index, embedder, retriever and generator of a process.
+
+``rag.ask`` and ``rag.retrieve`` use a process-wide default built on first use (index
+built from the corpus if absent, models loaded once). Tests and tools build their own
+with injected collaborators.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+
+from .answer import StreamEvent, ask_stream
+from .embed import Embedder, make_embedder
+from .generate import Generator, LlamaGenerator
+from .index import IndexData, Progress, build_index, ensure_index
+from .models import resolve_model_path
+from .retrieve import HybridRetriever, Retriever
+from .settings import Settings
+from .types import Answer, Hit
+
+
+def offline_environment() -> None:
+    """What every entry point runs under: no hub downloads, no analytics."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+class Pipeline:
+    """Cheap to construct; the index loads on first retrieval, the model on first answer."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        embedder: Embedder | None = None,
+        generator: Generator | None = None,
+        retriever: Retriever | None = None,
+    ) -> None:
+        self.settings = settings or Settings()
+        self._embedder = embedder
+        self._generator = generator
+        self._retriever = retriever
+        self._index: IndexData | None = None
+        self._lock = threading.RLock()
+
+    @property
+    def embedder(self) -> Embedder:
+        with self._lock:
+            if self._embedder is None:
+                self._embedder = make_embedder(self.settings.embedder, self.settings.threads)
+            return self._embedder
+
+    @property
+    def index(self) -> IndexData:
+        with self._lock:
+            if self._index is None:
+                self._index = ensure_index(self.settings, self.embedder)
+            return self._index
+
+    @property
+    def retriever(self) -> Retriever:
+        with self._lock:
+            if self._retriever is None:
+                self._retriever = HybridRetriever(self.index, self.embedder)
+            return self._retriever
+
+    @property
+    def generator(self) -> Generator:
+        with self._lock:
+            if self._generator is None:
+                self._generator = LlamaGenerator(
+                    resolve_model_path(self.settings), self.settings.threads, self.settings.n_ctx
+                )
+            return self._generator
+
+    def reindex(self, progress: Progress | None = None) -> str:
+        """Update the index from the corpus and switch to it; returns the summary line."""
+        with self._lock:
+            report = build_index(self.settings, self.embedder, progress)
+            self._index = None
+            self._retriever = None
+            return report.summary()
+
+    def retrieve(self, question: str, k: int | None = None) -> list[Hit]:
+        from .answer import validate_question
+
+        text = validate_question(question, self.settings)
+        return self.retriever.retrieve(text, k=k or self.settings.top_k)
+
+    def ask_stream(self, question: str, history: list[tuple[str, str]] | None = None) -> Iterator[StreamEvent]:
+        return ask_stream(
+            question, history, settings=self.settings, retriever=self.retriever,
+            generator=self.generator, lexicon=self.index.lexicon,
+        )
+
+    def ask(self, question: str, history: list[tuple[str, str]] | None = None) -> Answer:
+        final: Answer | None = None
+        for event in self.ask_stream(question, history):
+            if isinstance(event, Answer):
+                final = event
+        assert final is not None  # ask_stream always ends with an Answer
+        return final
+
+
+_default: Pipeline | None = None
+_default_lock = threading.Lock()
+
+
+def default_pipeline() -> Pipeline:
+    global _default
+    with _default_lock:
+        if _default is None:
+            offline_environment()
+            _default = Pipeline()
+        return _default

@@ -1,0 +1,43 @@
+"""Prompt templates, read from the ``prompts/`` folder and rendered strictly."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from string import Template
+
+from .errors import ConfigError
+from .settings import PROJECT_ROOT
+
+PROMPTS_DIR = PROJECT_ROOT / "prompts"
+
+
+@lru_cache(maxsize=None)
+def _read(name: str) -> str:
+    path = Path(PROMPTS_DIR) / name
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"prompt file {path} is missing: restore it from the repository") from exc
+
+
+def system_prompt() -> str:
+    return _read("system.txt").strip()
+
+
+def render_user(passages: str, question: str, language: str = "") -> str:
+    """Fill the user template; a missing placeholder is an error, passage text stays data."""
+    try:
+        return Template(_read("user.txt")).substitute(
+            passages=passages, question=question, language=language
+        ).strip()
+    except (KeyError, ValueError) as exc:
+        raise ConfigError(f"prompts/user.txt has a bad placeholder: {exc}") from exc
+
+
+def message(key: str) -> str:
+    try:
+        return str(json.loads(_read("messages.json"))[key])
+    except (KeyError, ValueError) as exc:
+        raise ConfigError(f"prompts/messages.json lacks {key!r}") from exc

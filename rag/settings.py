@@ -1,0 +1,59 @@
+"""The single configuration object. Every field can be set by an ``RAG_<NAME>`` variable."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_threads() -> int:
+    return os.cpu_count() or 1
+
+
+def _default_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "rag-models"
+
+
+class Settings(BaseSettings):
+    """Configuration of the whole pipeline; the README lists every field."""
+
+    model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore")
+
+    corpus_dir: Path = Field(PROJECT_ROOT / "seeds", description="folder of documents to index")
+    index_dir: Path = Field(PROJECT_ROOT / "index", description="folder holding the built index")
+    model_path: Path | None = Field(
+        None, description="a GGUF chat model; empty means the bundled Qwen2.5-1.5B"
+    )
+    model_cache_dir: Path = Field(
+        default_factory=_default_cache, description="where bundled models are assembled"
+    )
+    embedder: str = Field(
+        "e5", description="'e5' (bundled) or a sentence-transformers model name or path"
+    )
+    threads: int = Field(default_factory=_default_threads, ge=1, description="CPU threads")
+    n_ctx: int = Field(4096, ge=512, description="context window of the chat model in tokens")
+    max_tokens: int = Field(200, ge=1, description="most tokens generated per answer")
+    top_k: int = Field(5, ge=1, le=50, description="passages retrieved per question")
+    context_passages: int = Field(4, ge=1, le=10, description="passages put into the prompt")
+    chunk_chars: int = Field(260, ge=80, description="target chunk length in characters")
+    chunk_overlap: int = Field(1, ge=0, le=3, description="sentences repeated between chunks")
+    min_relevance: float = Field(
+        0.80, description="abstain below this dense similarity of the best passage"
+    )
+    max_question_chars: int = Field(2000, ge=1, description="longest accepted question")
+    host: str = Field("127.0.0.1", description="address the chat UI binds to")
+    port: int = Field(7860, ge=1, le=65535, description="port of the chat UI")
+    auth_user: str | None = Field(None, description="login required when bound beyond loopback")
+    auth_password: str | None = Field(None, description="password for auth_user")
+    max_upload_bytes: int = Field(2_000_000, ge=1, description="largest accepted upload")
+
+    @field_validator("model_path", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value in ("", None) else value

@@ -1,0 +1,184 @@
+"""Check an answer against its passages, sentence by sentence.
+
+A sentence's facts are its figures (numbers, percentages, dates, years) and its names
+(banks, products, model names). Every fact must occur in a passage the sentence cites,
+after folding. A sentence whose facts sit in another passage is re-cited to it; one whose
+facts sit in no passage is removed. Figures must also sit next to what the question asks
+about: the sentence holding the figure (with the one before it, for "该行") must name
+the question's organisations and years, else the figure belongs to something else.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .context import Passage
+from .lexicon import Lexicon
+from .normalize import fold, is_english, numbers, split_sentences
+
+_MARK_RE = re.compile(r"\s*[\[【［](\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)[\]】］]")
+_YEAR_RE = re.compile(r"(?<!\d)(20\d\d|19\d\d)(?!\d)")
+_REFUSAL_RE = re.compile(
+    r"没有(相关|提及|提到|涉及|说明)|未(提及|提到|涉及|说明)|无法(回答|确定|得知)|不(包含|清楚)|"
+    r"资料中没有|not (mention|contain|provide|say|specified)|no information|cannot be determined|"
+    r"does not (say|state|specify)"
+)
+
+
+@dataclass
+class CheckedSentence:
+    text: str  # without markers
+    cites: list[int]  # passage numbers after re-citing
+    verified: bool
+    facts: list[str] = field(default_factory=list)
+    reason: str = ""
+    span: tuple[int, int] | None = None  # supporting sentence, document offsets
+
+
+def parse_markers(text: str) -> tuple[str, list[int]]:
+    """Strip ``[n]`` markers from a sentence; return it and the numbers cited."""
+    cites: list[int] = []
+    for m in _MARK_RE.finditer(text):
+        cites += [int(x) for x in re.split(r"\s*[,，、]\s*", m.group(1))]
+    return _MARK_RE.sub("", text).strip(), cites
+
+
+def split_answer(text: str) -> list[str]:
+    """Answer sentences, each keeping the markers that follow it."""
+    out: list[str] = []
+    for a, b in split_sentences(text):
+        piece = text[a:b]
+        if out and re.fullmatch(r"\s*(\[[\d,\s]+\]\s*)+[。.]?", piece):
+            out[-1] += piece  # markers placed after the full stop belong to the sentence
+        else:
+            out.append(piece)
+    return out
+
+
+def is_refusal(text: str) -> bool:
+    return bool(_REFUSAL_RE.search(fold(text)))
+
+
+def facts_of(sentence: str, lexicon: Lexicon) -> list[str]:
+    """Figures and names in a sentence, folded. English text contributes figures and Latin names."""
+    figs = [n for n in numbers(sentence) if not re.fullmatch(r"\d", n) or "%" in n]
+    if is_english(sentence):
+        from .lexicon import latin_names
+
+        return figs + sorted(latin_names(sentence))
+    return figs + sorted(lexicon.extract(sentence))
+
+
+def _window(passage_text: str, spans: list[tuple[int, int]], fact: str) -> list[str]:
+    """The sentences holding ``fact``, each with the sentence before it."""
+    sents = [fold(passage_text[a:b]) for a, b in spans]
+    return [(sents[i - 1] if i else "") + s for i, s in enumerate(sents) if fact in s]
+
+
+def _local_spans(p: Passage) -> list[tuple[int, int]]:
+    return split_sentences(p.text)
+
+
+def supports(p: Passage, facts: list[str]) -> bool:
+    folded = p.folded
+    return all(f in folded for f in facts)
+
+
+def figure_matches_question(
+    p: Passage, fact: str, q_names: set[str], q_years: set[str], q_terms: set[str]
+) -> bool:
+    """Does a sentence (with its neighbour) holding the figure also hold what was asked?"""
+    for win in _window(p.text, _local_spans(p), fact):
+        if all(n in win for n in q_names) and all(y in win for y in q_years):
+            if not q_terms or any(t in win for t in q_terms):
+                return True
+    return False
+
+
+def question_constraints(question: str, lexicon: Lexicon) -> tuple[set[str], set[str], set[str]]:
+    """Names, years and measure words of a question, folded."""
+    names = set() if is_english(question) else lexicon.extract(question)
+    names |= {fold(n) for n in _latin_question_names(question)}
+    years = set(_YEAR_RE.findall(fold(question)))
+    generic = {"deepseek", "银行", "模型", "大模型", "部署", "应用", "使用", "实现", "方面", "哪家"}
+    terms = {
+        t for t in lexicon.tokens(question)
+        if t not in names and t not in years and t not in generic and len(t) >= 2
+        and not any(t in n for n in names) and not re.fullmatch(r"[a-z]+", t)
+    }
+    return names, years, terms
+
+
+def _latin_question_names(question: str) -> set[str]:
+    from .lexicon import latin_names
+
+    return {n for n in latin_names(question) if n != "deepseek"}
+
+
+def check_sentence(
+    sentence: str,
+    passages: list[Passage],
+    lexicon: Lexicon,
+    constraints: tuple[set[str], set[str], set[str]],
+) -> CheckedSentence:
+    body, cites = parse_markers(sentence)
+    by_n = {p.n: p for p in passages}
+    cites = [c for c in dict.fromkeys(cites) if c in by_n]  # markers to no passage vanish
+    facts = facts_of(body, lexicon)
+    if not body or re.fullmatch(r"[\W_]*", body):
+        return CheckedSentence(body, [], False, facts, "empty")
+    if not facts:
+        # no figure or name to check: require real wording overlap with a passage
+        grams = _grams(body)
+        best = max(passages, key=lambda p: _overlap(grams, p.folded), default=None)
+        if best is None:
+            return CheckedSentence(body, [], False, facts, "no passage")
+        if is_english(body) or _overlap(grams, best.folded) >= 0.35:
+            keep = cites or [best.n]
+            return CheckedSentence(body, keep, True, facts, "", _span(best, []))
+        return CheckedSentence(body, cites, False, facts, "wording not found in the passages")
+    # figures and names must be in the cited passages, else in some other passage(s)
+    cited = [by_n[c] for c in cites]
+    chosen: list[Passage] = []
+    if cited and all(any(f in p.folded for p in cited) for f in facts):
+        chosen = [p for p in cited if any(f in p.folded for f in facts)]
+    else:
+        single = [p for p in passages if supports(p, facts)]
+        if single:
+            chosen = [single[0]]
+        elif all(any(f in p.folded for p in passages) for f in facts):
+            chosen = [p for p in passages if any(f in p.folded for f in facts)]
+    if not chosen:
+        missing = [f for f in facts if not any(f in p.folded for p in passages)]
+        return CheckedSentence(body, cites, False, facts, f"not in any passage: {', '.join(missing)}")
+    names, years, terms = constraints
+    figures = [f for f in facts if re.search(r"\d", f) and f not in years]
+    for fig in figures:
+        holders = [p for p in chosen if fig in p.folded]
+        if not any(figure_matches_question(p, fig, names, years, terms) for p in holders):
+            return CheckedSentence(body, [p.n for p in chosen], False, facts, f"{fig} belongs to something else")
+    span = _span(chosen[0], facts)
+    return CheckedSentence(body, [p.n for p in chosen], True, facts, "", span)
+
+
+def _span(p: Passage, facts: list[str]) -> tuple[int, int]:
+    """Document offsets of the passage sentence holding the most facts."""
+    best, best_hits = p.sentences[0] if p.sentences else (p.start, p.end), -1
+    doc_offset = p.start
+    for a, b in _local_spans(p):
+        hits = sum(1 for f in facts if f in fold(p.text[a:b]))
+        if hits > best_hits:
+            best, best_hits = (doc_offset + a, doc_offset + b), hits
+    return best
+
+
+def _grams(text: str) -> set[str]:
+    t = re.sub(r"\W", "", fold(text))
+    return {t[i:i + 2] for i in range(len(t) - 1)}
+
+
+def _overlap(grams: set[str], folded_passage: str) -> float:
+    if not grams:
+        return 0.0
+    return sum(1 for g in grams if g in folded_passage) / len(grams)
