@@ -1,8 +1,8 @@
 """Offline, Chinese-first question answering over your own documents, with verified citations.
 
-    >>> import rag
-    >>> answer = rag.ask("江苏银行部署DeepSeek后每天节约多少工作量？")
-    >>> answer.text, [c.doc_id for c in answer.citations]
+>>> import rag
+>>> answer = rag.ask("江苏银行部署DeepSeek后每天节约多少工作量？")
+>>> answer.text, [c.doc_id for c in answer.citations]
 """
 
 from __future__ import annotations

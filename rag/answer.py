@@ -16,7 +16,14 @@ from .prompts import message, render_user, system_prompt
 from .retrieve import Retriever
 from .settings import Settings
 from .types import Answer, Citation, Hit, Timings
-from .verify import CheckedSentence, check_sentence, is_refusal, question_constraints, split_answer
+from .verify import (
+    CheckedSentence,
+    asks_for_figure,
+    check_sentence,
+    is_refusal,
+    question_constraints,
+    split_answer,
+)
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +61,7 @@ def resolve_followup(question: str, history: list[tuple[str, str]] | None, lexic
 
 
 def _passage_block(passages: list[Passage]) -> str:
-    return "\n".join(f"[{p.n}] {p.text}" for p in passages)
+    return "\n".join(f"[{p.n}] {p.prompt_text}" for p in passages)
 
 
 def build_messages(question: str, passages: list[Passage]) -> list[Message]:
@@ -67,9 +74,16 @@ def build_messages(question: str, passages: list[Passage]) -> list[Message]:
 
 def _citation(p: Passage, verified: bool, span: tuple[int, int] | None) -> Citation:
     return Citation(
-        n=p.n, doc_id=p.hit.doc_id, chunk_id=p.hit.chunk_id, title=p.hit.title, text=p.text,
-        start=p.start, end=p.end, verified=verified,
-        span_start=span[0] if span else None, span_end=span[1] if span else None,
+        n=p.n,
+        doc_id=p.hit.doc_id,
+        chunk_id=p.hit.chunk_id,
+        title=p.hit.title,
+        text=p.text,
+        start=p.start,
+        end=p.end,
+        verified=verified,
+        span_start=span[0] if span else None,
+        span_end=span[1] if span else None,
     )
 
 
@@ -78,40 +92,66 @@ def passages_as_citations(passages: list[Passage]) -> list[Citation]:
 
 
 def _conflict_notes(
-    kept: list[CheckedSentence], passages: list[Passage], question: str, lexicon: Lexicon
+    kept: list[CheckedSentence],
+    passages: list[Passage],
+    others: list[Passage],
+    question: str,
+    lexicon: Lexicon,
 ) -> list[str]:
-    """Where another article gives a different date for what was asked, say so and cite it."""
-    names, years, terms = question_constraints(question, lexicon)
+    """Where another article gives a different date for what was asked, say so and cite it.
+
+    ``others`` are passages of retrieved hits that did not fit in the prompt; one that is
+    cited here is appended to ``passages`` under the next number.
+    """
+    names, _, terms = question_constraints(question, lexicon)
     cited = {c for s in kept for c in s.cites}
     given = {d for s in kept for d in _DATE_RE.findall(fold(s.text))}
-    if not given:
+    if not given or not terms:
         return []
     cited_docs = {p.hit.doc_id for p in passages if p.n in cited}
     notes: list[str] = []
-    for p in passages:
-        if p.n in cited or p.hit.doc_id in cited_docs:
+    for p in [q for q in passages if q.n not in cited] + others:
+        if p.hit.doc_id in cited_docs:
             continue
         sents = [fold(p.text[a:b]) for a, b in split_sentences(p.text)]
         for i, s in enumerate(sents):
             win = (sents[i - 1] if i else "") + s
-            if not all(n in win for n in names) or not (terms and any(t in win for t in terms)):
+            if not all(n in win for n in names) or not any(t in win for t in terms):
                 continue
             for date in _DATE_RE.findall(s):
-                if date not in given:
-                    key = "conflict_en" if is_english(question) else "conflict_zh"
-                    notes.append(message(key).format(value=date, cite=f"[{p.n}]"))
-                    given.add(date)
+                if date in given:
+                    continue
+                if p not in passages:
+                    p.n = len(passages) + 1
+                    passages.append(p)
+                key = "conflict_en" if is_english(question) else "conflict_zh"
+                notes.append(message(key).format(value=date, cite=f"[{p.n}]"))
+                given.add(date)
+                cited_docs.add(p.hit.doc_id)
     return notes
 
 
-def _abstain(question: str, passages: list[Passage], started: float, timings: Timings,
-             raw: str = "", removed: list[str] | None = None) -> Answer:
+def _abstain(
+    question: str,
+    passages: list[Passage],
+    started: float,
+    timings: Timings,
+    raw: str = "",
+    removed: list[str] | None = None,
+) -> Answer:
     text = message("abstain_en" if is_english(question) else "abstain_zh")
     if is_traditional(question):
         text = to_traditional(text)
     timings.total = time.perf_counter() - started
-    return Answer(question=question, text=text, citations=passages_as_citations(passages), abstained=True,
-                  raw_text=raw, removed=removed or [], timings=timings)
+    return Answer(
+        question=question,
+        text=text,
+        citations=passages_as_citations(passages),
+        abstained=True,
+        raw_text=raw,
+        removed=removed or [],
+        timings=timings,
+    )
 
 
 def ask_stream(
@@ -128,8 +168,10 @@ def ask_stream(
     original = validate_question(question, settings)
     timings = Timings()
     resolved = resolve_followup(original, history, lexicon)
-    hits: list[Hit] = retriever.retrieve(resolved, k=settings.top_k)
-    passages = select_passages(resolved, hits, lexicon, max_passages=settings.context_passages)
+    hits: list[Hit] = retriever.retrieve(resolved, k=settings.top_k + 3)
+    passages = select_passages(
+        resolved, hits, lexicon, max_passages=settings.context_passages, budget=settings.context_chars
+    )
     timings.retrieve = time.perf_counter() - started
     yield passages_as_citations(passages)
 
@@ -162,6 +204,9 @@ def ask_stream(
     checked = [check_sentence(s, passages, lexicon, constraints) for s in split_answer(raw)]
     kept = [c for c in checked if c.verified and not is_refusal(c.text)]
     removed = [c.text for c in checked if not c.verified]
+    if asks_for_figure(resolved) and not any(re.search(r"\d", c.text) for c in kept):
+        removed += [c.text for c in kept]  # asked for a figure or date, got none: no answer
+        kept = []
     timings.verify = time.perf_counter() - verify_started
     if not kept:
         answer = _abstain(original, passages, started, timings, raw, removed)
@@ -171,7 +216,12 @@ def ask_stream(
 
     joiner = " " if is_english(original) else ""
     parts = [c.text + "".join(f"[{n}]" for n in c.cites) for c in kept]
-    parts += _conflict_notes(kept, passages, resolved, lexicon)
+    others = [
+        p
+        for p in select_passages(resolved, hits, lexicon, max_passages=len(hits), budget=10**6)
+        if not any(p.hit.doc_id == q.hit.doc_id and p.start < q.end and q.start < p.end for q in passages)
+    ]
+    parts += _conflict_notes(kept, passages, others, resolved, lexicon)
     text = joiner.join(_end_sentence(p, is_english(original)) for p in parts)
     if traditional:
         text = to_traditional(text)
@@ -180,8 +230,14 @@ def ask_stream(
     citations = [_citation(p, p.n in spans, spans.get(p.n)) for p in passages if p.n in cited]
     timings.total = time.perf_counter() - started
     yield Answer(
-        question=original, text=text, citations=citations, abstained=False, removed=removed,
-        raw_text=raw, timings=timings, prompt_tokens=stats.prompt_tokens,
+        question=original,
+        text=text,
+        citations=citations,
+        abstained=False,
+        removed=removed,
+        raw_text=raw,
+        timings=timings,
+        prompt_tokens=stats.prompt_tokens,
         generated_tokens=stats.generated_tokens,
     )
 

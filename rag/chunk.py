@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from .lexicon import Lexicon
 from .normalize import split_sentences
 from .types import Chunk, Document
 
@@ -15,7 +16,7 @@ def _pieces(text: str, limit: int) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     for start, end in split_sentences(text):
         while end - start > limit:
-            window = text[start:start + limit]
+            window = text[start : start + limit]
             cuts = [m.end() for m in _SOFT_BREAK_RE.finditer(window) if m.end() > limit // 3]
             cut = start + (cuts[-1] if cuts else limit)
             out.append((start, cut))
@@ -24,11 +25,15 @@ def _pieces(text: str, limit: int) -> list[tuple[int, int]]:
     return out
 
 
-def chunk_document(doc: Document, chunk_chars: int = 260, overlap: int = 1) -> list[Chunk]:
+def chunk_document(
+    doc: Document, chunk_chars: int = 260, overlap: int = 1, lexicon: Lexicon | None = None
+) -> list[Chunk]:
     """Split ``doc.text`` into chunks whose offsets point into it.
 
     Sentences are packed until ``chunk_chars``; a paragraph end closes a chunk that is
-    already more than half full. Consecutive chunks share ``overlap`` sentences.
+    already more than half full. Consecutive chunks share ``overlap`` sentences. With a
+    lexicon, a chunk whose first sentence names no organisation carries the one named last
+    before it as ``subject`` (indexed with it, so "智能客服接通率..." is found for 上海银行).
     """
     text = doc.text
     pieces = _pieces(text, chunk_chars)
@@ -41,11 +46,14 @@ def chunk_document(doc: Document, chunk_chars: int = 260, overlap: int = 1) -> l
             nxt_end = pieces[j + 1][1]
             if nxt_end - start > chunk_chars:
                 break
-            gap = text[pieces[j][1]:pieces[j + 1][0]]
+            gap = text[pieces[j][1] : pieces[j + 1][0]]
             if "\n" in gap and pieces[j][1] - start > chunk_chars // 2:
                 break
             j += 1
         end = pieces[j][1]
+        subject = ""
+        if lexicon is not None and not lexicon.organisations(text[start : pieces[i][1]]):
+            subject = lexicon.subject_before(text, start)
         chunks.append(
             Chunk(
                 chunk_id=f"{doc.doc_id}#{len(chunks):03d}",
@@ -54,6 +62,7 @@ def chunk_document(doc: Document, chunk_chars: int = 260, overlap: int = 1) -> l
                 text=text[start:end],
                 start=start,
                 end=end,
+                subject=subject,
             )
         )
         if j + 1 >= len(pieces):

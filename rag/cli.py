@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import RagError
+from pydantic import ValidationError
+
+from .errors import ConfigError, RagError
 from .pipeline import Pipeline, offline_environment
 from .settings import Settings
 from .types import Answer, Citation
@@ -22,7 +23,14 @@ def _settings(args: argparse.Namespace) -> Settings:
         if value is not None:
             key = {"corpus": "corpus_dir", "index": "index_dir", "model": "model_path"}.get(name, name)
             overrides[key] = value
-    return Settings(**overrides)  # type: ignore[arg-type]
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(x) for x in first["loc"])
+        raise ConfigError(
+            f"setting {where!r} is invalid: {first['msg']} (check RAG_{where.upper()})"
+        ) from exc
 
 
 def _progress_bar(desc: str) -> Callable[[int, int], None]:
@@ -102,7 +110,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rag", description="Offline question answering over your documents.")
+    parser = argparse.ArgumentParser(
+        prog="rag", description="Offline question answering over your documents."
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -152,7 +162,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     offline_environment()
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s"
+    )
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on itself at import
     try:
         return int(args.func(args))
     except RagError as exc:

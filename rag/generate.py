@@ -71,8 +71,13 @@ class LlamaGenerator:
                 try:
                     with contextlib.redirect_stderr(io.StringIO()):
                         self._llm = Llama(
-                            model_path=str(self.model_path), n_ctx=self.n_ctx, n_threads=self.threads,
-                            n_threads_batch=self.threads, n_batch=512, seed=self.seed, verbose=False,
+                            model_path=str(self.model_path),
+                            n_ctx=self.n_ctx,
+                            n_threads=self.threads,
+                            n_threads_batch=self.threads,
+                            n_batch=512,
+                            seed=self.seed,
+                            verbose=False,
                         )
                 except (ValueError, RuntimeError, OSError) as exc:
                     raise ModelError(
@@ -92,8 +97,14 @@ class LlamaGenerator:
             started = time.perf_counter()
             try:
                 chunks = llm.create_chat_completion(
-                    messages=messages, max_tokens=max_tokens, temperature=0.0, top_k=1, top_p=1.0,
-                    repeat_penalty=1.0, seed=self.seed, stream=True,
+                    messages=messages,
+                    max_tokens=max_tokens,
+                    temperature=0.0,
+                    top_k=1,
+                    top_p=1.0,
+                    repeat_penalty=1.0,
+                    seed=self.seed,
+                    stream=True,
                 )
                 for chunk in chunks:
                     delta = chunk["choices"][0].get("delta", {}).get("content")

@@ -41,6 +41,19 @@ from .types import Chunk, Document
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
+# Code whose change alters what gets indexed: a change forces a full rebuild.
+_PIPELINE_MODULES = ("ingest.py", "normalize.py", "chunk.py", "lexicon.py", "index.py")
+
+
+def pipeline_hash() -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name in _PIPELINE_MODULES:
+        digest.update((Path(__file__).parent / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
 Progress = Callable[[int, int], None]  # (done, total) embedding progress
 
 
@@ -63,6 +76,8 @@ class IndexData:
         if self._bm25 is None:
             import bm25s
 
+            # bm25s sets its own logger to DEBUG when imported; undo that side effect
+            logging.getLogger("bm25s").setLevel(logging.WARNING)
             retriever = bm25s.BM25(k1=1.2, b=0.75)
             retriever.index(self.tokens if self.tokens else [[""]], show_progress=False)
             self._bm25 = retriever
@@ -121,7 +136,12 @@ def load_index(settings: Settings) -> IndexData:
             f"index in {path} has format {manifest.get('format_version')}, this version reads "
             f"{FORMAT_VERSION}: rebuild with `rag index`"
         )
-    docs = {d["doc_id"]: Document(**d) for d in _read_json(path / "docs.json")}
+    try:
+        docs = {d["doc_id"]: Document(**d) for d in _read_json(path / "docs.json")}
+    except (KeyError, TypeError, ValueError) as exc:
+        raise IndexCorruptError(
+            f"documents in {path} do not match this version: rebuild with `rag index`"
+        ) from exc
     rows = _read_json(path / "chunks.json")
     lexicon = Lexicon(_read_json(path / "lexicon.json"))
     try:
@@ -133,21 +153,28 @@ def load_index(settings: Settings) -> IndexData:
             f"index in {path} holds {index.ntotal} vectors of dim {index.d} for {len(rows)} chunks "
             f"(manifest dim {manifest.get('dim')}): rebuild with `rag index`"
         )
-    chunks = [Chunk(**{k: r[k] for k in Chunk.model_fields}) for r in rows]
+    try:
+        chunks = [Chunk(**{k: r[k] for k in Chunk.model_fields}) for r in rows]
+        vids = [int(r["vid"]) for r in rows]
+        tokens = [list(r["tokens"]) for r in rows]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise IndexCorruptError(
+            f"chunk records in {path} do not match this version: rebuild with `rag index`"
+        ) from exc
     return IndexData(
         path=path,
         manifest=manifest,
         docs=docs,
         chunks=chunks,
-        vids=[int(r["vid"]) for r in rows],
-        tokens=[r["tokens"] for r in rows],
+        vids=vids,
+        tokens=tokens,
         faiss_index=index,
         lexicon=lexicon,
     )
 
 
-def _chunking(settings: Settings) -> dict[str, int]:
-    return {"chunk_chars": settings.chunk_chars, "overlap": settings.chunk_overlap}
+def _chunking(settings: Settings) -> dict[str, object]:
+    return {"chunk_chars": settings.chunk_chars, "overlap": settings.chunk_overlap, "code": pipeline_hash()}
 
 
 def _source_hashes(settings: Settings) -> dict[str, str]:
@@ -165,7 +192,7 @@ def staleness(settings: Settings, embedder: Embedder, data: IndexData) -> str | 
     if m.get("embedder") != embedder.id:
         return f"embedder changed ({m.get('embedder')} -> {embedder.id})"
     if m.get("chunking") != _chunking(settings):
-        return "chunking settings changed"
+        return "chunking settings or indexing code changed"
     if m.get("corpus_dir") != str(settings.corpus_dir.resolve()):
         return "corpus folder changed"
     if {k: v["sha256"] for k, v in m.get("files", {}).items()} != _source_hashes(settings):
@@ -173,9 +200,7 @@ def staleness(settings: Settings, embedder: Embedder, data: IndexData) -> str | 
     return None
 
 
-def build_index(
-    settings: Settings, embedder: Embedder, progress: Progress | None = None
-) -> BuildReport:
+def build_index(settings: Settings, embedder: Embedder, progress: Progress | None = None) -> BuildReport:
     """Build or update the index of ``settings.corpus_dir``; only changed files are embedded."""
     import faiss
 
@@ -184,6 +209,17 @@ def build_index(
     old: IndexData | None = None
     try:
         old = load_index(settings)
+        if staleness(settings, embedder, old) is None:
+            return BuildReport(
+                documents=len(old.docs),
+                chunks=len(old.chunks),
+                embedded=0,
+                reused=len(old.chunks),
+                removed_files=0,
+                skipped=[],
+                seconds=time.perf_counter() - started,
+                path=old.path,
+            )
         if old.manifest.get("embedder") != embedder.id or old.manifest.get("chunking") != _chunking(settings):
             old = None  # vectors or chunk boundaries cannot be reused
     except (IndexMissingError, IndexCorruptError) as exc:
@@ -204,6 +240,7 @@ def build_index(
             f"no indexable document in {settings.corpus_dir} (.txt, .md, .html): add some files"
         )
 
+    lexicon = Lexicon.from_texts(d.text for d in docs)
     old_by_doc: dict[str, tuple[str, list[int]]] = {}
     if old is not None:
         for i, ch in enumerate(old.chunks):
@@ -224,7 +261,7 @@ def build_index(
                 vids.append(old.vids[i])
                 reused_vids.add(old.vids[i])
             continue
-        for ch in chunk_document(doc, settings.chunk_chars, settings.chunk_overlap):
+        for ch in chunk_document(doc, settings.chunk_chars, settings.chunk_overlap, lexicon):
             new_positions.append(len(chunks))
             chunks.append(ch)
             vids.append(next_vid)
@@ -242,8 +279,7 @@ def build_index(
     if len(new_chunks):
         index.add_with_ids(vectors, np.array([vids[p] for p in new_positions], dtype=np.int64))
 
-    lexicon = Lexicon.from_texts(d.text for d in docs)
-    tokens = [lexicon.tokens(c.text) for c in chunks]
+    tokens = [lexicon.tokens(index_text(c)) for c in chunks]
     old_ids = set(old.docs) if old is not None else set()
     removed = len(old_ids - {d.doc_id for d in docs})
 
@@ -255,7 +291,8 @@ def build_index(
         "corpus_dir": str(settings.corpus_dir.resolve()),
         "files": {
             str(Path(d.path).relative_to(settings.corpus_dir)): {
-                "sha256": d.sha256, "doc_id": d.doc_id,
+                "sha256": d.sha256,
+                "doc_id": d.doc_id,
                 "chunks": sum(1 for c in chunks if c.doc_id == d.doc_id),
             }
             for d in docs
@@ -270,8 +307,11 @@ def build_index(
         if key not in manifest["files"]:
             import hashlib
 
-            manifest["files"][key] = {"sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-                                      "doc_id": None, "chunks": 0}
+            manifest["files"][key] = {
+                "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                "doc_id": None,
+                "chunks": 0,
+            }
     manifest["seconds"] = round(time.perf_counter() - started, 3)
 
     tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=settings.index_dir))
@@ -307,16 +347,21 @@ def build_index(
     )
 
 
+def index_text(chunk: Chunk) -> str:
+    """What both search sides see for a chunk: its subject, if any, then its text."""
+    return f"{chunk.subject}：{chunk.text}" if chunk.subject else chunk.text
+
+
 def embed_text(chunk: Chunk) -> str:
-    """What the dense model sees for a chunk: its folded text."""
-    return fold(chunk.text)
+    """What the dense model sees for a chunk: its folded index text."""
+    return fold(index_text(chunk))
 
 
 def _embed_all(embedder: Embedder, chunks: list[Chunk], progress: Progress | None) -> np.ndarray:
     out = []
     batch = 16
     for i in range(0, len(chunks), batch):
-        out.append(embedder.embed_passages([embed_text(c) for c in chunks[i:i + batch]]))
+        out.append(embedder.embed_passages([embed_text(c) for c in chunks[i : i + batch]]))
         if progress:
             progress(min(i + batch, len(chunks)), len(chunks))
     if not out:

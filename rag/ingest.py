@@ -7,6 +7,7 @@ import logging
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import ClassVar
 
 import yaml
 
@@ -42,9 +43,34 @@ _NOISE_LINE_RE = re.compile(r"^[\W\d_]{0,6}$")
 class _HTMLText(HTMLParser):
     """Visible text of an HTML page, one block element per line; <title> kept apart."""
 
-    SKIP = {"script", "style", "nav", "footer", "header", "aside", "form", "noscript", "svg"}
-    BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section",
-             "article", "blockquote", "pre"}
+    SKIP: ClassVar[set[str]] = {
+        "script",
+        "style",
+        "nav",
+        "footer",
+        "header",
+        "aside",
+        "form",
+        "noscript",
+        "svg",
+    }
+    BLOCK: ClassVar[set[str]] = {
+        "p",
+        "div",
+        "br",
+        "li",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "tr",
+        "section",
+        "article",
+        "blockquote",
+        "pre",
+    }
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -95,7 +121,7 @@ def _front_matter(text: str) -> tuple[dict[str, object], str]:
         meta = yaml.safe_load(m.group(1))
     except yaml.YAMLError:
         meta = None
-    return (meta if isinstance(meta, dict) else {}), text[m.end():]
+    return (meta if isinstance(meta, dict) else {}), text[m.end() :]
 
 
 def clean_text(text: str) -> str:
@@ -119,9 +145,9 @@ def clean_text(text: str) -> str:
         if _BOILERPLATE_RE.search(folded):
             continue
         if has_mojibake(line):
-            if len(line) < 80:
-                continue  # a short line with mojibake is a broken heading: drop it
-            line = remove_mojibake(line)
+            line = remove_mojibake(line)  # cut the garbled runs, keep the rest
+            if len(line) < 80 and not re.search(r"[。！？]", line):
+                continue  # what is left is a broken heading: nothing of the article is lost
         if line and _NOISE_LINE_RE.match(line):
             continue  # "(0)", "|", "1/3": counters and separators
         if line or (lines and lines[-1]):
@@ -135,7 +161,7 @@ def _title_of(text: str, fallback: str) -> str:
             return line
     spans = split_sentences(text)
     if spans:
-        first = text[spans[0][0]:spans[0][1]]
+        first = text[spans[0][0] : spans[0][1]]
         return first if len(first) <= 40 else first[:40] + "…"
     return fallback
 
@@ -194,7 +220,8 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
     if not corpus_dir.is_dir():
         raise CorpusError(f"corpus folder {corpus_dir} does not exist: create it or set RAG_CORPUS_DIR")
     return sorted(
-        p for p in corpus_dir.rglob("*")
+        p
+        for p in corpus_dir.rglob("*")
         if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith(".")
     )
 

@@ -18,20 +18,156 @@ log = logging.getLogger(__name__)
 
 # Latin names that a writer would not invent by accident: internal capitals or digits.
 _LATIN_NAME_RE = re.compile(r"\b[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*\b")
-_QUOTED_RE = re.compile(f"[“\"「『《]([{CJK}A-Za-z0-9]{{2,8}})[”\"」』》]")
-_ORG_SUFFIX = ("银行", "农商行", "证券", "基金", "保险", "智库", "财经")
+_QUOTED_RE = re.compile(f'[“"「『《]([{CJK}A-Za-z0-9]{{2,8}})[”"」』》]')
+_ORG_SUFFIX = ("银行", "农商行", "证券", "基金", "保险", "智库")
 # Words that precede an organisation suffix without naming one.
-_GENERIC = set(
-    "中小 大型 国有 商业 股份制 地方 民营 互联网 城商 各家 多家 该 其他 其它 六大 大中型 未来 "
-    "这家 一家 部分 所有 传统 数字 手机 远程 网点 外资 农村 中资 全国 国内 海外 合作 公募 私募 "
-    "此类 这些 有些 每家 主要 头部 大行 一些 许多 众多 不少 股份行 城商行 国有大行 智能 "
-    "中国 金融 类型 上述 电子 联合 落后 先进 优秀 新型".split()
+_GENERIC = frozenset(
+    [
+        "中小",
+        "大型",
+        "国有",
+        "商业",
+        "股份制",
+        "地方",
+        "民营",
+        "互联网",
+        "城商",
+        "各家",
+        "多家",
+        "该",
+        "其他",
+        "其它",
+        "六大",
+        "大中型",
+        "未来",
+        "这家",
+        "一家",
+        "部分",
+        "所有",
+        "传统",
+        "数字",
+        "手机",
+        "远程",
+        "网点",
+        "外资",
+        "农村",
+        "中资",
+        "全国",
+        "国内",
+        "海外",
+        "合作",
+        "公募",
+        "私募",
+        "此类",
+        "这些",
+        "有些",
+        "每家",
+        "主要",
+        "头部",
+        "大行",
+        "一些",
+        "许多",
+        "众多",
+        "不少",
+        "股份行",
+        "城商行",
+        "国有大行",
+        "智能",
+        "中国",
+        "金融",
+        "类型",
+        "上述",
+        "电子",
+        "联合",
+        "落后",
+        "先进",
+        "优秀",
+        "新型",
+    ]
 )
-_STOP = set(
-    "的 了 是 在 和 与 及 等 也 都 而 或 就 被 把 对 为 以 于 从 向 将 其 之 这 那 有 个 中 上 下 "
-    "吗 呢 吧 啊 什么 哪些 哪个 哪家 多少 怎么 如何 是否 为什么 请问 请 一下 几 哪 谁 "
-    "the a an of to in on for and or is are was were be by with what which how many much "
-    "did does do when who whose that this".split()
+_STOP = frozenset(
+    [
+        "的",
+        "了",
+        "是",
+        "在",
+        "和",
+        "与",
+        "及",
+        "等",
+        "也",
+        "都",
+        "而",
+        "或",
+        "就",
+        "被",
+        "把",
+        "对",
+        "为",
+        "以",
+        "于",
+        "从",
+        "向",
+        "将",
+        "其",
+        "之",
+        "这",
+        "那",
+        "有",
+        "个",
+        "中",
+        "上",
+        "下",
+        "吗",
+        "呢",
+        "吧",
+        "啊",
+        "什么",
+        "哪些",
+        "哪个",
+        "哪家",
+        "多少",
+        "怎么",
+        "如何",
+        "是否",
+        "为什么",
+        "请问",
+        "请",
+        "一下",
+        "几",
+        "哪",
+        "谁",
+        "the",
+        "a",
+        "an",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "and",
+        "or",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "by",
+        "with",
+        "what",
+        "which",
+        "how",
+        "many",
+        "much",
+        "did",
+        "does",
+        "do",
+        "when",
+        "who",
+        "whose",
+        "that",
+        "this",
+    ]
 )
 # part-of-speech tags (first letter) of words that cannot start a name: verbs, prepositions,
 # time words, adjectives, numerals, pronouns, conjunctions, adverbs, particles, locatives
@@ -123,6 +259,25 @@ class Lexicon:
                         found.add(word)
         # a shorter name inside a longer found one (浦发 in 浦发银行) is not a name of its own
         return {n for n in found if not any(n != m and n in m for m in found)}
+
+    def is_plausible_organisation(self, name: str) -> bool:
+        """A name from the corpus, or one whose head is a place name (江苏银行, 宁波银行)."""
+        if name in self.names:
+            return True
+        head = next((name[: -len(s)] for s in _ORG_SUFFIX if name.endswith(s)), "")
+        if not head:
+            return True  # not an organisation pattern: a product or model name
+        self._tag("")  # make sure the tagger exists
+        return str(self._posseg.word_tag_tab.get(head, "")).startswith("ns")
+
+    def organisations(self, text: str) -> set[str]:
+        return {n for n in self.extract(text) if n.endswith(_ORG_SUFFIX)}
+
+    def subject_before(self, text: str, pos: int, window: int = 400) -> str:
+        """The organisation named last before ``pos`` (the subject "该行" refers to), or ''."""
+        span = fold(text[max(0, pos - window) : pos])
+        names = self.organisations(span)
+        return max(names, key=lambda n: (span.rfind(n), len(n)), default="")
 
     @classmethod
     def from_texts(cls, texts: Iterable[str]) -> Lexicon:

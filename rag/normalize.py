@@ -23,11 +23,14 @@ _PINYIN_RE = re.compile(f"([{CJK}])[(（]([{_PINYIN}]{{1,6}})[)）]")
 
 # Mojibake: UTF-8 text once decoded as GBK shows up as runs mixing '?', replacement
 # characters and odd CJK, usually glued to an ASCII '?' inside Chinese text.
-_MOJIBAKE_RUN_RE = re.compile(r"[?\ufffd]+[^\s，。！？]{0,6}?[?\ufffd]+(?:\(?[a-z\u00e0-\u01dc]{1,6}\))?】?")
+_MOJIBAKE_RUN_RE = re.compile(
+    r"[?\ufffd]+\S{0,6}?[?\ufffd]+(?:\(?[a-z\u00e0-\u01dc]{1,6}\))?】?"  # ?。竞诎瞪?】
+    r"|\?\(?[a-z\u00e0-\u01dc]{1,6}\)[^\x00-\x7f\s，。！？]{0,2}"  # ?qū)⒓葾
+)
 _STRAY_Q_RE = re.compile(f"(?<=[{CJK}%，。])\\?+(?=[{CJK}])")
 
 SENTENCE_END = "。！？；!?;"
-_SENT_RE = re.compile(f"[^{SENTENCE_END}\n]*(?:[{SENTENCE_END}]+[”’」』\"]?|\n|$)")
+_SENT_RE = re.compile(f'[^{SENTENCE_END}\n]*(?:[{SENTENCE_END}]+[”’」』"]?|\n|$)')
 
 
 def strip_pinyin(text: str) -> str:
@@ -37,8 +40,8 @@ def strip_pinyin(text: str) -> str:
 
 def has_mojibake(text: str) -> bool:
     """True when the text holds replacement characters or '?' glued inside Chinese text."""
-    return "\ufffd" in text or bool(_STRAY_Q_RE.search(text)) or bool(
-        re.search(f"[{CJK}]\\?|\\?[{CJK}]", text)
+    return (
+        "\ufffd" in text or bool(_STRAY_Q_RE.search(text)) or bool(re.search(f"[{CJK}]\\?|\\?[{CJK}]", text))
     )
 
 

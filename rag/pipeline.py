@@ -85,16 +85,32 @@ class Pipeline:
             self._retriever = None
             return report.summary()
 
+    def warm_up(self) -> None:
+        """Load index and model and read the fixed instructions once, so that the first
+        question only pays for its own tokens (the prefix cache holds the rest)."""
+        from .answer import build_messages
+
+        _ = self.index
+        messages = build_messages("你好", [])
+        for _piece in self.generator.stream(messages, 1):
+            pass
+
     def retrieve(self, question: str, k: int | None = None) -> list[Hit]:
         from .answer import validate_question
 
         text = validate_question(question, self.settings)
         return self.retriever.retrieve(text, k=k or self.settings.top_k)
 
-    def ask_stream(self, question: str, history: list[tuple[str, str]] | None = None) -> Iterator[StreamEvent]:
+    def ask_stream(
+        self, question: str, history: list[tuple[str, str]] | None = None
+    ) -> Iterator[StreamEvent]:
         return ask_stream(
-            question, history, settings=self.settings, retriever=self.retriever,
-            generator=self.generator, lexicon=self.index.lexicon,
+            question,
+            history,
+            settings=self.settings,
+            retriever=self.retriever,
+            generator=self.generator,
+            lexicon=self.index.lexicon,
         )
 
     def ask(self, question: str, history: list[tuple[str, str]] | None = None) -> Answer:

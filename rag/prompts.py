@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from string import Template
 
@@ -13,7 +13,7 @@ from .settings import PROJECT_ROOT
 PROMPTS_DIR = PROJECT_ROOT / "prompts"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _read(name: str) -> str:
     path = Path(PROMPTS_DIR) / name
     try:
@@ -29,9 +29,11 @@ def system_prompt() -> str:
 def render_user(passages: str, question: str, language: str = "") -> str:
     """Fill the user template; a missing placeholder is an error, passage text stays data."""
     try:
-        return Template(_read("user.txt")).substitute(
-            passages=passages, question=question, language=language
-        ).strip()
+        return (
+            Template(_read("user.txt"))
+            .substitute(passages=passages, question=question, language=language)
+            .strip()
+        )
     except (KeyError, ValueError) as exc:
         raise ConfigError(f"prompts/user.txt has a bad placeholder: {exc}") from exc
 

@@ -13,6 +13,7 @@ from typing import Protocol
 import numpy as np
 
 from .embed import Embedder
+from .glossary import chinese_terms
 from .index import IndexData
 from .normalize import fold, is_english
 from .types import Hit
@@ -27,7 +28,7 @@ class Retriever(Protocol):
 
 def _bigrams(text: str) -> set[str]:
     t = "".join(fold(text).split())
-    return {t[i:i + 2] for i in range(len(t) - 1)}
+    return {t[i : i + 2] for i in range(len(t) - 1)}
 
 
 def jaccard(a: set[str], b: set[str]) -> float:
@@ -43,13 +44,21 @@ class HybridRetriever:
         self.candidates = candidates
         self._row_of_vid = {vid: row for row, vid in enumerate(index.vids)}
 
+    def _before(self, doc_id: str, start: int, chars: int = 150) -> str:
+        doc = self.index.docs.get(doc_id)
+        return doc.text[max(0, start - chars) : start] if doc is not None else ""
+
     def dense(self, question: str, n: int) -> list[tuple[int, float]]:
         """(chunk row, cosine similarity), best first."""
         if not self.index.chunks:
             return []
         query = self.embedder.embed_queries([fold(question)])
-        scores, ids = self.index.faiss_index.search(np.ascontiguousarray(query), min(n, len(self.index.chunks)))
-        return [(self._row_of_vid[int(v)], float(s)) for v, s in zip(ids[0], scores[0], strict=True) if v >= 0]
+        scores, ids = self.index.faiss_index.search(
+            np.ascontiguousarray(query), min(n, len(self.index.chunks))
+        )
+        return [
+            (self._row_of_vid[int(v)], float(s)) for v, s in zip(ids[0], scores[0], strict=True) if v >= 0
+        ]
 
     def lexical(self, question: str, n: int) -> list[tuple[int, float]]:
         """(chunk row, BM25 score), best first; empty when no query token is in the corpus."""
@@ -61,9 +70,13 @@ class HybridRetriever:
         return [(int(d), float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
 
     def retrieve(self, question: str, k: int = 5) -> list[Hit]:
+        w_dense, w_bm25 = 1.0, 1.0
+        if is_english(question):
+            terms = chinese_terms(question)
+            w_bm25 = 0.7 if terms else 0.3
+            question = f"{question} {' '.join(terms)}"
         dense = self.dense(question, self.candidates)
         lexical = self.lexical(question, self.candidates)
-        w_dense, w_bm25 = (1.0, 0.3) if is_english(question) else (1.0, 1.0)
         fused: dict[int, float] = {}
         for rank, (row, _) in enumerate(dense):
             fused[row] = fused.get(row, 0.0) + w_dense / (RRF_K + rank + 1)
@@ -84,10 +97,19 @@ class HybridRetriever:
             b = bm25_of.get(row)
             hits.append(
                 Hit(
-                    doc_id=chunk.doc_id, chunk_id=chunk.chunk_id, title=chunk.title, text=chunk.text,
-                    start=chunk.start, end=chunk.end, score=fused[row],
-                    dense_score=d[1] if d else None, bm25_score=b[1] if b else None,
-                    dense_rank=d[0] + 1 if d else None, bm25_rank=b[0] + 1 if b else None,
+                    doc_id=chunk.doc_id,
+                    chunk_id=chunk.chunk_id,
+                    title=chunk.title,
+                    text=chunk.text,
+                    start=chunk.start,
+                    end=chunk.end,
+                    score=fused[row],
+                    subject=chunk.subject,
+                    before=self._before(chunk.doc_id, chunk.start),
+                    dense_score=d[1] if d else None,
+                    bm25_score=b[1] if b else None,
+                    dense_rank=d[0] + 1 if d else None,
+                    bm25_rank=b[0] + 1 if b else None,
                 )
             )
             if len(hits) >= k:

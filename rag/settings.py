@@ -33,19 +33,18 @@ class Settings(BaseSettings):
     model_cache_dir: Path = Field(
         default_factory=_default_cache, description="where bundled models are assembled"
     )
-    embedder: str = Field(
-        "e5", description="'e5' (bundled) or a sentence-transformers model name or path"
-    )
+    embedder: str = Field("e5", description="'e5' (bundled) or a sentence-transformers model name or path")
     threads: int = Field(default_factory=_default_threads, ge=1, description="CPU threads")
     n_ctx: int = Field(4096, ge=512, description="context window of the chat model in tokens")
     max_tokens: int = Field(200, ge=1, description="most tokens generated per answer")
     top_k: int = Field(5, ge=1, le=50, description="passages retrieved per question")
-    context_passages: int = Field(4, ge=1, le=10, description="passages put into the prompt")
+    context_passages: int = Field(4, ge=1, le=10, description="most passages put into the prompt")
+    context_chars: int = Field(
+        400, ge=80, description="character budget of all prompt passages (prompt reading dominates latency)"
+    )
     chunk_chars: int = Field(260, ge=80, description="target chunk length in characters")
     chunk_overlap: int = Field(1, ge=0, le=3, description="sentences repeated between chunks")
-    min_relevance: float = Field(
-        0.80, description="abstain below this dense similarity of the best passage"
-    )
+    min_relevance: float = Field(0.80, description="abstain below this dense similarity of the best passage")
     max_question_chars: int = Field(2000, ge=1, description="longest accepted question")
     host: str = Field("127.0.0.1", description="address the chat UI binds to")
     port: int = Field(7860, ge=1, le=65535, description="port of the chat UI")

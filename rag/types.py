@@ -26,6 +26,7 @@ class Chunk(BaseModel):
     text: str
     start: int
     end: int
+    subject: str = ""  # organisation named before the chunk when its first sentence names none
 
 
 class Hit(BaseModel):
@@ -38,6 +39,8 @@ class Hit(BaseModel):
     start: int
     end: int
     score: float
+    subject: str = ""
+    before: str = ""  # document text just before the chunk (who "其"/"该行" refers to)
     dense_score: float | None = None
     bm25_score: float | None = None
     dense_rank: int | None = None

@@ -17,13 +17,27 @@ from .context import Passage
 from .lexicon import Lexicon
 from .normalize import fold, is_english, numbers, split_sentences
 
-_MARK_RE = re.compile(r"\s*[\[【［](\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)[\]】］]")
+_MARK_RE = re.compile(
+    r"\s*[\[【［](\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)[\]】］](?:\s*[、,，和及]\s*(?=[\[【［]))?"
+)
+_ORG_SUFFIXES = ("银行", "农商行", "证券", "基金", "保险")
 _YEAR_RE = re.compile(r"(?<!\d)(20\d\d|19\d\d)(?!\d)")
 _REFUSAL_RE = re.compile(
-    r"没有(相关|提及|提到|涉及|说明)|未(提及|提到|涉及|说明)|无法(回答|确定|得知)|不(包含|清楚)|"
-    r"资料中没有|not (mention|contain|provide|say|specified)|no information|cannot be determined|"
-    r"does not (say|state|specify)"
+    r"(资料|材料|文中|文章|上述|提供的|给出的)[^。，,]{0,10}(没有|未|并未|不)(提及|提到|涉及|包含|说明|给出|显示)"
+    r"|没有(相关|具体)?(的)?(信息|数据|说明)|无法(回答|确定|得知|判断)|不得而知"
+    r"|not (mention|contain|provide|say|specif)|no information|cannot be determined"
+    r"|does not (say|state|specify)"
 )
+# questions that ask for a figure or a date: an answer without one does not answer them
+_QUANTITY_RE = re.compile(
+    r"多少|几[个家天年月次倍名位项]|多久|多长|哪一?天|哪一?年|什么时候|何时|几号|比例|百分之"
+    r"|how (many|much|long)|what (date|percentage|share|rate)|\bwhen\b",
+    re.I,
+)
+
+
+def asks_for_figure(question: str) -> bool:
+    return bool(_QUANTITY_RE.search(fold(question)))
 
 
 @dataclass
@@ -70,42 +84,60 @@ def facts_of(sentence: str, lexicon: Lexicon) -> list[str]:
     return figs + sorted(lexicon.extract(sentence))
 
 
-def _window(passage_text: str, spans: list[tuple[int, int]], fact: str) -> list[str]:
-    """The sentences holding ``fact``, each with the sentence before it."""
-    sents = [fold(passage_text[a:b]) for a, b in spans]
-    return [(sents[i - 1] if i else "") + s for i, s in enumerate(sents) if fact in s]
+def _window(p: Passage, fact: str, lexicon: Lexicon) -> list[str]:
+    """The sentences holding ``fact``, each with the sentence before it, and with the text
+    just before the passage when the window names no organisation of its own ("其", "该行")."""
+    sents = [fold(p.text[a:b]) for a, b in split_sentences(p.text)]
+    windows = [(sents[i - 1] if i else "") + s for i, s in enumerate(sents) if _has(s, fact)]
+    context = fold(p.context)
+    return [w if lexicon.organisations(w) else context + w for w in windows]
 
 
-def _local_spans(p: Passage) -> list[tuple[int, int]]:
-    return split_sentences(p.text)
+def holds(p: Passage, fact: str) -> bool:
+    """Is the fact in the passage? Figures must match a whole number there (16 is not in 2016);
+    a figure without % matches the same figure with %."""
+    if re.fullmatch(r"[\d.,]+%?", fact):
+        figures = set(numbers(p.prompt_text))
+        return fact in figures or (not fact.endswith("%") and fact + "%" in figures)
+    return fact in p.folded
 
 
 def supports(p: Passage, facts: list[str]) -> bool:
-    folded = p.folded
-    return all(f in folded for f in facts)
+    return all(holds(p, f) for f in facts)
 
 
 def figure_matches_question(
-    p: Passage, fact: str, q_names: set[str], q_years: set[str], q_terms: set[str]
+    p: Passage, fact: str, q_names: set[str], q_years: set[str], q_terms: set[str], lexicon: Lexicon
 ) -> bool:
     """Does a sentence (with its neighbour) holding the figure also hold what was asked?"""
-    for win in _window(p.text, _local_spans(p), fact):
-        if all(n in win for n in q_names) and all(y in win for y in q_years):
-            if not q_terms or any(t in win for t in q_terms):
-                return True
+    for win in _window(p, fact, lexicon):
+        named = all(n in win for n in q_names) and all(y in win for y in q_years)
+        if named and (not q_terms or any(t in win for t in q_terms)):
+            return True
     return False
 
 
 def question_constraints(question: str, lexicon: Lexicon) -> tuple[set[str], set[str], set[str]]:
     """Names, years and measure words of a question, folded."""
-    names = set() if is_english(question) else lexicon.extract(question)
+    from .glossary import chinese_terms, known_organisations
+
+    if is_english(question):
+        names = {t for t in chinese_terms(question) if t.endswith(_ORG_SUFFIXES)}
+    else:
+        known = known_organisations()
+        names = {n for n in lexicon.extract(question) if n in known or lexicon.is_plausible_organisation(n)}
     names |= {fold(n) for n in _latin_question_names(question)}
     years = set(_YEAR_RE.findall(fold(question)))
     generic = {"deepseek", "银行", "模型", "大模型", "部署", "应用", "使用", "实现", "方面", "哪家"}
     terms = {
-        t for t in lexicon.tokens(question)
-        if t not in names and t not in years and t not in generic and len(t) >= 2
-        and not any(t in n for n in names) and not re.fullmatch(r"[a-z]+", t)
+        t
+        for t in lexicon.tokens(question)
+        if t not in names
+        and t not in years
+        and t not in generic
+        and len(t) >= 2
+        and not any(t in n for n in names)
+        and not re.fullmatch(r"[a-z]+", t)
     }
     return names, years, terms
 
@@ -141,33 +173,42 @@ def check_sentence(
     # figures and names must be in the cited passages, else in some other passage(s)
     cited = [by_n[c] for c in cites]
     chosen: list[Passage] = []
-    if cited and all(any(f in p.folded for p in cited) for f in facts):
-        chosen = [p for p in cited if any(f in p.folded for f in facts)]
+    if cited and all(any(holds(p, f) for p in cited) for f in facts):
+        chosen = [p for p in cited if any(holds(p, f) for f in facts)]
     else:
         single = [p for p in passages if supports(p, facts)]
         if single:
             chosen = [single[0]]
-        elif all(any(f in p.folded for p in passages) for f in facts):
-            chosen = [p for p in passages if any(f in p.folded for f in facts)]
+        elif all(any(holds(p, f) for p in passages) for f in facts):
+            chosen = [p for p in passages if any(holds(p, f) for f in facts)]
     if not chosen:
-        missing = [f for f in facts if not any(f in p.folded for p in passages)]
+        missing = [f for f in facts if not any(holds(p, f) for p in passages)]
         return CheckedSentence(body, cites, False, facts, f"not in any passage: {', '.join(missing)}")
     names, years, terms = constraints
     figures = [f for f in facts if re.search(r"\d", f) and f not in years]
     for fig in figures:
-        holders = [p for p in chosen if fig in p.folded]
-        if not any(figure_matches_question(p, fig, names, years, terms) for p in holders):
-            return CheckedSentence(body, [p.n for p in chosen], False, facts, f"{fig} belongs to something else")
+        holders = [p for p in chosen if holds(p, fig)]
+        if not any(figure_matches_question(p, fig, names, years, terms, lexicon) for p in holders):
+            return CheckedSentence(
+                body, [p.n for p in chosen], False, facts, f"{fig} belongs to something else"
+            )
     span = _span(chosen[0], facts)
     return CheckedSentence(body, [p.n for p in chosen], True, facts, "", span)
+
+
+def _has(folded_sentence: str, fact: str) -> bool:
+    if re.fullmatch(r"[\d.,]+%?", fact):
+        figures = set(numbers(folded_sentence))
+        return fact in figures or (not fact.endswith("%") and fact + "%" in figures)
+    return fact in folded_sentence
 
 
 def _span(p: Passage, facts: list[str]) -> tuple[int, int]:
     """Document offsets of the passage sentence holding the most facts."""
     best, best_hits = p.sentences[0] if p.sentences else (p.start, p.end), -1
     doc_offset = p.start
-    for a, b in _local_spans(p):
-        hits = sum(1 for f in facts if f in fold(p.text[a:b]))
+    for a, b in split_sentences(p.text):
+        hits = sum(1 for f in facts if _has(fold(p.text[a:b]), f))
         if hits > best_hits:
             best, best_hits = (doc_offset + a, doc_offset + b), hits
     return best
@@ -175,7 +216,7 @@ def _span(p: Passage, facts: list[str]) -> tuple[int, int]:
 
 def _grams(text: str) -> set[str]:
     t = re.sub(r"\W", "", fold(text))
-    return {t[i:i + 2] for i in range(len(t) - 1)}
+    return {t[i : i + 2] for i in range(len(t) - 1)}
 
 
 def _overlap(grams: set[str], folded_passage: str) -> float:

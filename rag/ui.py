@@ -1,0 +1,337 @@
+"""The browser chat (Gradio): streamed answers, a sources panel, and a corpus view.
+
+One model instance serves everyone: question events share one concurrency slot, so requests
+queue while the page stays responsive. Each browser session keeps its own conversation.
+The question endpoint is named ``/ask`` for API clients (see the README).
+"""
+
+from __future__ import annotations
+
+import html
+import ipaddress
+import logging
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError, CorpusError, InputError, RagError
+from .ingest import SUFFIXES, load_document
+from .pipeline import Pipeline, offline_environment
+from .settings import Settings
+from .types import Answer, Citation
+
+log = logging.getLogger(__name__)
+
+EXAMPLES = [
+    "江苏银行部署DeepSeek后每天节约多少工作量？",
+    "工商银行的远程银行坐席助手叫什么？效果如何？",
+    "哪些券商已完成DeepSeek-R1模型的本地化部署？",
+    "上海銀行智能客服接通率提升到了多少？",
+    "How much did Sushang Bank improve its fraud-risk label accuracy?",
+]
+CSS = """
+.src { border: 1px solid #16a34a; border-left: 5px solid #16a34a; border-radius: 8px; padding: 8px 10px;
+       margin: 0 0 10px 0; background: #f7fef9; font-size: 15px; line-height: 1.6; }
+.src.unverified { border-color: #9ca3af; border-style: dashed; border-left: 5px solid #9ca3af;
+                  background: #fafafa; }
+.src .head { font-weight: 600; }
+.src .meta { color: #6b7280; font-size: 13px; }
+.src mark { background: #fde68a; padding: 0 2px; }
+.badge { font-size: 12px; border-radius: 4px; padding: 1px 6px; margin-left: 6px; }
+.badge.ok { background: #dcfce7; color: #166534; } .badge.no { background: #f3f4f6; color: #4b5563; }
+.abstain-note { color: #92400e; background: #fffbeb; border: 1px solid #fcd34d; border-radius: 8px;
+                padding: 6px 10px; }
+"""
+ABSTAIN_MARK = "⚠️ "
+
+
+def _safe_name(name: str) -> str:
+    """A file name without folders or odd characters; raises ``InputError`` when unusable."""
+    base = Path(name.replace("\\", "/")).name
+    stem, suffix = Path(base).stem, Path(base).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise InputError(f"{base}: only {', '.join(SUFFIXES)} files can be added")
+    stem = re.sub(r"[^\w\u4e00-\u9fff-]+", "_", stem).strip("._-")[:80]
+    if not stem:
+        raise InputError(f"{base}: the file name has no usable characters")
+    return stem + suffix
+
+
+def add_documents(paths: list[Path], settings: Settings) -> list[str]:
+    """Check uploads (size, type, readable text) and copy them into the corpus folder under
+    safe, new names; returns the names written. Nothing is written if any file is bad."""
+    checked: list[tuple[Path, str]] = []
+    corpus = settings.corpus_dir
+    taken = {p.name for p in corpus.iterdir()} if corpus.is_dir() else set()
+    for path in paths:
+        name = _safe_name(path.name)
+        size = path.stat().st_size
+        if size > settings.max_upload_bytes:
+            raise InputError(
+                f"{path.name} is {size:,} bytes, over the {settings.max_upload_bytes:,}-byte limit"
+            )
+        with tempfile.TemporaryDirectory() as tmp:
+            probe = Path(tmp) / name
+            shutil.copyfile(path, probe)
+            try:
+                load_document(probe)
+            except CorpusError as exc:
+                raise InputError(f"{path.name}: {exc}") from exc
+        stem, suffix = Path(name).stem, Path(name).suffix
+        n = 1
+        while name in taken:  # never overwrite another file
+            name = f"{stem}-{n}{suffix}"
+            n += 1
+        taken.add(name)
+        checked.append((path, name))
+    corpus.mkdir(parents=True, exist_ok=True)
+    for path, name in checked:
+        tmp_target = corpus / f".upload-{name}"
+        shutil.copyfile(path, tmp_target)
+        tmp_target.replace(corpus / name)
+    return [name for _, name in checked]
+
+
+def link_markers(text: str) -> str:
+    """[n] markers become links to the matching source card."""
+    return re.sub(
+        r"\[(\d{1,2})\]", r'<a href="#src-\1" class="cite">[\1]</a>', html.escape(text, quote=False)
+    )
+
+
+def _highlight(c: Citation) -> str:
+    text = c.text
+    if c.span_start is None or c.span_end is None:
+        return html.escape(text)
+    a = max(0, c.span_start - c.start)
+    b = min(len(text), c.span_end - c.start)
+    if b <= a:
+        return html.escape(text)
+    return html.escape(text[:a]) + "<mark>" + html.escape(text[a:b]) + "</mark>" + html.escape(text[b:])
+
+
+def sources_html(citations: list[Citation], pipeline: Pipeline, heading: str) -> str:
+    if not citations:
+        return f"<div class='meta'>{html.escape(heading)}</div>"
+    docs = pipeline.index.docs
+    cards = [f"<div class='meta'>{html.escape(heading)}</div>"]
+    for c in citations:
+        doc = docs.get(c.doc_id)
+        date = f" · {html.escape(doc.date)}" if doc is not None and doc.date else ""
+        fname = html.escape(Path(doc.path).name) if doc is not None else html.escape(c.doc_id)
+        badge = (
+            "<span class='badge ok'>✓ 已核实</span>" if c.verified else "<span class='badge no'>未核实</span>"
+        )
+        cls = "src" if c.verified else "src unverified"
+        cards.append(
+            f"<div class='{cls}' id='src-{c.n}'><div class='head'>[{c.n}] {html.escape(c.title)}{badge}</div>"
+            f"<div class='meta'>{fname}{date}</div><div>{_highlight(c)}</div></div>"
+        )
+    return "\n".join(cards)
+
+
+def corpus_html(pipeline: Pipeline) -> str:
+    index = pipeline.index
+    m = index.manifest
+    rows = []
+    for doc in sorted(index.docs.values(), key=lambda d: d.doc_id):
+        chunks = sum(1 for c in index.chunks if c.doc_id == doc.doc_id)
+        rows.append(
+            f"<tr><td>{html.escape(doc.title)}</td><td>{html.escape(Path(doc.path).name)}</td>"
+            f"<td>{html.escape(doc.date or '–')}</td><td style='text-align:right'>{chunks}</td></tr>"
+        )
+    return (
+        f"<p>共 {len(index.docs)} 篇文档、{len(index.chunks)} 个片段；"
+        f"索引构建于 {html.escape(str(m.get('built_at')))}"
+        f"（嵌入模型 {html.escape(str(m.get('embedder')))}）。</p>"
+        "<table><thead><tr><th>标题</th><th>文件</th><th>日期</th><th>片段数</th></tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table>"
+    )
+
+
+def _history(chat: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(question, answer) pairs of a messages-format chat, answers without abstention marks."""
+    pairs: list[tuple[str, str]] = []
+    question: str | None = None
+    for msg in chat or []:
+        content = msg.get("content")
+        text = content if isinstance(content, str) else ""
+        if msg.get("role") == "user":
+            question = text
+        elif msg.get("role") == "assistant" and question is not None:
+            pairs.append((question, re.sub(r"<[^>]+>", "", text)))
+            question = None
+    return pairs
+
+
+def make_respond(pipeline: Pipeline):
+    def respond(message: str, chat: list[dict[str, Any]] | None) -> Iterator[tuple[Any, str, str]]:
+        chat = list(chat or [])
+        history = _history(chat)
+        chat.append({"role": "user", "content": message or ""})
+        chat.append({"role": "assistant", "content": "正在检索资料…"})
+        yield chat, "", ""
+        streamed = ""
+        try:
+            for event in pipeline.ask_stream(message, history):
+                if isinstance(event, list):
+                    chat[-1]["content"] = "正在生成回答…"
+                    yield chat, sources_html(event, pipeline, "检索到的资料（回答生成中）"), ""
+                elif isinstance(event, str):
+                    streamed += event
+                    chat[-1]["content"] = html.escape(streamed)
+                    yield chat, gr_skip(), ""
+                elif isinstance(event, Answer):
+                    yield _final(chat, event, pipeline), _final_sources(event, pipeline), ""
+        except RagError as exc:
+            chat[-1]["content"] = f"{ABSTAIN_MARK}出错：{html.escape(str(exc))}"
+            yield chat, "", ""
+        except Exception as exc:  # one bad request must not take the server down
+            log.exception("unexpected error while answering")
+            chat[-1]["content"] = f"{ABSTAIN_MARK}内部错误（{type(exc).__name__}），请重试或联系管理员。"
+            yield chat, "", ""
+
+    return respond
+
+
+def gr_skip() -> Any:
+    import gradio as gr
+
+    return gr.skip()
+
+
+def _final(chat: list[dict[str, Any]], answer: Answer, pipeline: Pipeline) -> list[dict[str, Any]]:
+    if answer.abstained:
+        chat[-1]["content"] = f"<div class='abstain-note'>{ABSTAIN_MARK}{html.escape(answer.text)}</div>"
+    else:
+        chat[-1]["content"] = link_markers(answer.text)
+    return chat
+
+
+def _final_sources(answer: Answer, pipeline: Pipeline) -> str:
+    heading = "最接近的资料（不足以回答该问题）" if answer.abstained else "引用来源"
+    return sources_html(answer.citations, pipeline, heading)
+
+
+def build_app(pipeline: Pipeline) -> Any:
+    import gradio as gr
+
+    respond = make_respond(pipeline)
+
+    def upload(files: list[Any] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, str]:  # noqa: B008
+        if not files:
+            return "请先选择要上传的文件（.txt、.md、.html）。", corpus_html(pipeline)
+        try:
+            paths = [Path(f if isinstance(f, str) else f.name) for f in files]
+            names = add_documents(paths, pipeline.settings)
+            progress(0, desc="更新索引")
+            summary = pipeline.reindex(lambda done, total: progress(done / max(total, 1), desc="嵌入新文档"))
+            return f"已添加 {'、'.join(names)}；索引已更新：{summary}", corpus_html(pipeline)
+        except RagError as exc:
+            return f"{ABSTAIN_MARK}{exc}", corpus_html(pipeline)
+
+    with gr.Blocks(title="银行资料问答助手") as app:
+        gr.Markdown(
+            "## 银行资料问答助手\n"
+            "只根据本地资料回答；每句话标注来源，来源经过核实。资料中没有答案时会如实说明。"
+        )
+        with gr.Tab("问答"), gr.Row():
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(
+                    label="对话",
+                    height=520,
+                    sanitize_html=True,
+                    placeholder="请输入关于资料的问题，例如下方示例。",
+                )
+                box = gr.Textbox(label="问题", placeholder="输入问题，按回车发送", lines=1, max_lines=4)
+                with gr.Row():
+                    send = gr.Button("发送", variant="primary")
+                    clear = gr.Button("清空对话")
+                gr.Examples(EXAMPLES, inputs=box, label="示例问题")
+            with gr.Column(scale=2):
+                sources = gr.HTML("<div class='meta'>引用来源会显示在这里。</div>", label="来源")
+        with gr.Tab("资料库"):
+            corpus_view = gr.HTML(corpus_html(pipeline))
+            files = gr.File(
+                label="添加文档（.txt / .md / .html）", file_count="multiple", file_types=list(SUFFIXES)
+            )
+            add = gr.Button("上传并更新索引")
+            status = gr.Markdown()
+            add.click(
+                upload,
+                [files],
+                [status, corpus_view],
+                concurrency_id="model",
+                concurrency_limit=1,
+                api_name="add_documents",
+            )
+        box.submit(
+            respond,
+            [box, chatbot],
+            [chatbot, sources, box],
+            api_name="ask",
+            concurrency_id="model",
+            concurrency_limit=1,
+        )
+        send.click(
+            respond,
+            [box, chatbot],
+            [chatbot, sources, box],
+            api_name=False,
+            concurrency_id="model",
+            concurrency_limit=1,
+        )
+        clear.click(
+            lambda: ([], "<div class='meta'>引用来源会显示在这里。</div>"),
+            None,
+            [chatbot, sources],
+            api_name=False,
+            queue=False,
+        )
+    app.queue(max_size=64, default_concurrency_limit=1)
+    return app
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def launch_kwargs(settings: Settings) -> dict[str, Any]:
+    """Where and how to serve; beyond loopback a login is required."""
+    kwargs: dict[str, Any] = {
+        "server_name": settings.host,
+        "server_port": settings.port,
+        "css": CSS,
+        "max_file_size": settings.max_upload_bytes,
+        "show_error": False,
+    }
+    if not _is_loopback(settings.host):
+        if not (settings.auth_user and settings.auth_password):
+            raise ConfigError(
+                f"refusing to serve on {settings.host} without a login: set RAG_AUTH_USER and "
+                "RAG_AUTH_PASSWORD, or bind to 127.0.0.1"
+            )
+        kwargs["auth"] = (settings.auth_user, settings.auth_password)
+    return kwargs
+
+
+def serve(settings: Settings, pipeline: Pipeline | None = None, block: bool = True) -> Any:
+    """Start the UI; with ``block=False`` return the running app (tests)."""
+    offline_environment()
+    kwargs = launch_kwargs(settings)
+    pipeline = pipeline or Pipeline(settings)
+    print(f"loading index and model… ({settings.corpus_dir})", flush=True)
+    pipeline.warm_up()
+    app = build_app(pipeline)
+    print(f"serving on http://{settings.host}:{settings.port}", flush=True)
+    app.launch(prevent_thread_lock=not block, quiet=not block, **kwargs)
+    return app

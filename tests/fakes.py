@@ -1,0 +1,59 @@
+"""Small real classes that satisfy the Protocols, for tests of the logic around them."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+
+import numpy as np
+
+from rag.generate import GenerationStats, Message
+
+
+class HashingEmbedder:
+    """Deterministic vectors from hashed character bigrams: similar texts, similar vectors."""
+
+    id = "test/hashing-bigrams"
+    dim = 64
+
+    def __init__(self, fail_after: int | None = None) -> None:
+        self.calls = 0
+        self.embedded = 0
+        self.fail_after = fail_after
+
+    def _vec(self, text: str) -> np.ndarray:
+        v = np.zeros(self.dim, dtype=np.float32)
+        for i in range(len(text) - 1):
+            h = int(hashlib.md5(text[i : i + 2].encode()).hexdigest()[:8], 16)
+            v[h % self.dim] += 1.0
+        n = np.linalg.norm(v)
+        return v / n if n else v
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        self.calls += 1
+        if self.fail_after is not None and self.embedded >= self.fail_after:
+            raise RuntimeError("embedder interrupted")
+        self.embedded += len(texts)
+        return np.stack([self._vec(t) for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return np.stack([self._vec(t) for t in texts])
+
+
+class ScriptedGenerator:
+    """Streams a fixed reply and records the messages it was given."""
+
+    def __init__(self, reply: str) -> None:
+        self.reply = reply
+        self.stats = GenerationStats()
+        self.calls: list[list[Message]] = []
+
+    def count_tokens(self, text: str) -> int:
+        return len(text)
+
+    def stream(self, messages: list[Message], max_tokens: int) -> Iterator[str]:
+        self.calls.append(messages)
+        self.stats = GenerationStats(prompt_tokens=sum(len(m["content"]) for m in messages))
+        for ch in self.reply:
+            self.stats.generated_tokens += 1
+            yield ch

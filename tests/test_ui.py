@@ -1,0 +1,155 @@
+import socket
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rag.errors import ConfigError, InputError
+from rag.pipeline import Pipeline
+from rag.settings import PROJECT_ROOT, Settings
+from rag.ui import _safe_name, add_documents, launch_kwargs, serve
+
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+
+
+def test_upload_names_are_made_safe() -> None:
+    assert _safe_name("../../etc/passwd.txt") == "passwd.txt"
+    assert _safe_name("..\\..\\win\\报告 2025 (终).md") == "报告_2025_终.md"
+    for bad in ("run.sh", "photo.PNG", "noext", "..."):
+        with pytest.raises(InputError):
+            _safe_name(bad)
+
+
+def test_uploads_never_overwrite_and_bad_files_write_nothing(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("原有的文件内容，足够长的一句话。", encoding="utf-8")
+    up = tmp_path / "up"
+    up.mkdir()
+    (up / "a.txt").write_text("新上传的文件内容，足够长的一句话。", encoding="utf-8")
+    (up / "big.md").write_text("很长" * 100, encoding="utf-8")
+    s = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", max_upload_bytes=150)
+    assert add_documents([up / "a.txt"], s) == ["a-1.txt"]
+    assert (corpus / "a.txt").read_text(encoding="utf-8").startswith("原有")
+    with pytest.raises(InputError, match="limit"):
+        add_documents([up / "big.md"], s)
+    (up / "bin.txt").write_bytes(b"\x00\x01binary")
+    with pytest.raises(InputError, match="binary"):
+        add_documents([up / "a.txt", up / "bin.txt"], s)
+    assert sorted(p.name for p in corpus.iterdir()) == ["a-1.txt", "a.txt"]
+
+
+def test_binding_beyond_loopback_requires_a_login() -> None:
+    assert "auth" not in launch_kwargs(Settings(host="127.0.0.1"))
+    with pytest.raises(ConfigError, match="RAG_AUTH_USER"):
+        launch_kwargs(Settings(host="0.0.0.0"))
+    kwargs = launch_kwargs(Settings(host="0.0.0.0", auth_user="u", auth_password="p"))
+    assert kwargs["auth"] == ("u", "p")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(seed_pipeline: Pipeline) -> Any:
+    settings = seed_pipeline.settings.model_copy(update={"port": _free_port()})
+    pipeline = Pipeline(settings, embedder=seed_pipeline.embedder, generator=seed_pipeline.generator)
+    pipeline._index = seed_pipeline.index
+    app = serve(settings, pipeline, block=False)
+    yield f"http://127.0.0.1:{settings.port}/"
+    app.close()
+
+
+def _ask(url: str, question: str) -> tuple[list[dict[str, Any]], str]:
+    from gradio_client import Client
+
+    chat, sources, _ = Client(url, verbose=False).predict(question, [], api_name="/ask")
+    return chat, sources
+
+
+@pytest.mark.slow
+def test_api_client_gets_an_answer_with_citations_and_sources(server: str) -> None:
+    chat, sources = _ask(server, "江苏银行部署DeepSeek后每天节约多少工作量？")
+    answer = chat[-1]["content"]
+    assert chat[-1]["role"] == "assistant" and "9.68" in answer and 'href="#src-' in answer
+    assert "src-" in sources and "已核实" in sources and "9.68" in sources
+
+
+@pytest.mark.slow
+def test_concurrent_clients_each_get_their_own_answer(server: str) -> None:
+    questions = {
+        "苏商银行欺诈风险标签准确率提升了多少？": "35%",
+        "苏商银行尽调报告生成效率提升了多少？": "40%",
+        "华夏银行营销转化率提升了多少？": "30%",
+        "上海银行智能客服接通率提升到了多少？": "95%",
+    }
+    results: dict[str, str] = {}
+    errors: list[BaseException] = []
+
+    def worker(q: str) -> None:
+        try:
+            chat, _ = _ask(server, q)
+            results[q] = str(chat[-1]["content"])
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(q,)) for q in questions]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert not errors
+    for q, fact in questions.items():
+        assert fact in results[q], (q, results[q])
+        others = [f for f in questions.values() if f != fact]
+        assert not any(o in results[q] for o in others if o not in fact), (q, results[q])
+
+
+@pytest.mark.slow
+def test_bad_request_shows_an_error_and_the_server_keeps_serving(server: str) -> None:
+    chat, _ = _ask(server, "   ")
+    assert "出错" in chat[-1]["content"] and "empty" in chat[-1]["content"]
+    chat, _ = _ask(server, "苏商银行欺诈风险标签准确率提升了多少？")
+    assert "35%" in chat[-1]["content"]
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_browser_asks_and_sees_streamed_answer_and_sources(server: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+                "--disable-quic",
+            ],
+        )
+        page = browser.new_page(viewport={"width": 1366, "height": 860})
+        page.goto(server, wait_until="networkidle")
+        box = page.get_by_label("问题")
+        box.fill("江苏银行部署DeepSeek后每天节约多少工作量？")
+        box.press("Enter")
+        page.wait_for_selector(".src", timeout=120_000)  # sources appear once retrieval is done
+        page.wait_for_selector("a.cite", timeout=180_000)  # the verified answer with linked markers
+        chat_text = page.locator(".bubble-wrap, [data-testid='bot']").last.inner_text()
+        assert "9.68" in page.content()
+        assert "已核实" in page.locator("#src-1, .src").first.inner_text() or "已核实" in page.content()
+        page.screenshot(path=str(ARTIFACTS / "ui-answer.png"), full_page=True)
+        page.get_by_role("tab", name="资料库").click()
+        page.wait_for_selector("table")
+        assert "片段数" in page.content()
+        page.screenshot(path=str(ARTIFACTS / "ui-corpus.png"), full_page=True)
+        browser.close()
+        assert chat_text is not None
