@@ -20,6 +20,7 @@ from .verify import (
     CheckedSentence,
     asks_for_figure,
     check_sentence,
+    dates_of,
     is_refusal,
     question_constraints,
     split_answer,
@@ -29,7 +30,6 @@ log = logging.getLogger(__name__)
 
 StreamEvent = list[Citation] | str | Answer
 _PRONOUN_RE = re.compile(r"它们|它|该行|这家银行|这家|该银行|其|他们|they|it|its|this bank", re.I)
-_DATE_RE = re.compile(r"\d{1,2}月\d{1,2}日")
 
 
 def validate_question(question: object, settings: Settings) -> str:
@@ -104,21 +104,23 @@ def _conflict_notes(
     cited here is appended to ``passages`` under the next number.
     """
     names, _, terms = question_constraints(question, lexicon)
+    names.discard("deepseek")  # the corpus's common topic says nothing about who
     cited = {c for s in kept for c in s.cites}
-    given = {d for s in kept for d in _DATE_RE.findall(fold(s.text))}
-    if not given or not terms:
+    given = {d for s in kept for d in dates_of(s.text)}
+    if not given or not names:
         return []
     cited_docs = {p.hit.doc_id for p in passages if p.n in cited}
     notes: list[str] = []
     for p in [q for q in passages if q.n not in cited] + others:
         if p.hit.doc_id in cited_docs:
             continue
-        sents = [fold(p.text[a:b]) for a, b in split_sentences(p.text)]
-        for i, s in enumerate(sents):
-            win = (sents[i - 1] if i else "") + s
-            if not all(n in win for n in names) or not any(t in win for t in terms):
+        for a, b in split_sentences(p.text):
+            s = fold(p.text[a:b])
+            # the date's own sentence must name what was asked about
+            shared = sum(1 for t in terms if t in s) / len(terms) if terms else 1.0
+            if not all(n in s for n in names) or (shared < 0.5 and len(s) > 60):
                 continue
-            for date in _DATE_RE.findall(s):
+            for date in dates_of(s):
                 if date in given:
                     continue
                 if p not in passages:
@@ -179,7 +181,8 @@ def ask_stream(
     names, years, _ = question_constraints(resolved, lexicon)
     context = " ".join(p.folded for p in passages)
     missing = [n for n in sorted(names | years) if n not in context]
-    if not passages or best_dense < settings.min_relevance or missing:
+    threshold = settings.min_relevance_en if is_english(resolved) else settings.min_relevance
+    if not passages or best_dense < threshold or missing:
         log.info("abstaining before generation: best=%.3f missing=%s", best_dense, missing)
         answer = _abstain(original, passages, started, timings)
         yield answer

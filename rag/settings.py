@@ -44,7 +44,12 @@ class Settings(BaseSettings):
     )
     chunk_chars: int = Field(260, ge=80, description="target chunk length in characters")
     chunk_overlap: int = Field(1, ge=0, le=3, description="sentences repeated between chunks")
-    min_relevance: float = Field(0.80, description="abstain below this dense similarity of the best passage")
+    min_relevance: float = Field(
+        0.85, description="abstain below this dense similarity of the best passage (Chinese questions)"
+    )
+    min_relevance_en: float = Field(
+        0.80, description="the same for English questions (cross-language similarity runs lower)"
+    )
     max_question_chars: int = Field(2000, ge=1, description="longest accepted question")
     host: str = Field("127.0.0.1", description="address the chat UI binds to")
     port: int = Field(7860, ge=1, le=65535, description="port of the chat UI")

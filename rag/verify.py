@@ -30,7 +30,7 @@ _REFUSAL_RE = re.compile(
 )
 # questions that ask for a figure or a date: an answer without one does not answer them
 _QUANTITY_RE = re.compile(
-    r"多少|几[个家天年月次倍名位项]|多久|多长|哪一?天|哪一?年|什么时候|何时|几号|比例|百分之"
+    r"多少|(?<!哪)几[个家天年月次倍名位项]|多久|多长|哪一?天|哪一?年|什么时候|何时|几号|比例|百分之"
     r"|how (many|much|long)|what (date|percentage|share|rate)|\bwhen\b",
     re.I,
 )
@@ -74,14 +74,48 @@ def is_refusal(text: str) -> bool:
     return bool(_REFUSAL_RE.search(fold(text)))
 
 
+_DATE_FACT_RE = re.compile(r"\d{1,2}月\d{1,2}日|\d{1,2}月(?:末|初|底|中旬|上旬|下旬)")
+_MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
+_EN_DATE_RE = re.compile(
+    rf"\b({'|'.join(_MONTHS)})\s+(\d{{1,2}})\b|\b(\d{{1,2}})\s+({'|'.join(_MONTHS)})\b", re.I
+)
+
+
+def dates_of(text: str) -> list[str]:
+    """Dates as the corpus writes them (3月8日, 2月末); English 'March 8' becomes 3月8日."""
+    folded = fold(text)
+    found = _DATE_FACT_RE.findall(folded)
+    for m in _EN_DATE_RE.finditer(folded):
+        month = m.group(1) or m.group(4)
+        day = m.group(2) or m.group(3)
+        found.append(f"{_MONTHS.index(month.lower()) + 1}月{int(day)}日")
+    return found
+
+
 def facts_of(sentence: str, lexicon: Lexicon) -> list[str]:
-    """Figures and names in a sentence, folded. English text contributes figures and Latin names."""
-    figs = [n for n in numbers(sentence) if not re.fullmatch(r"\d", n) or "%" in n]
+    """Dates, figures and names in a sentence, folded. English text contributes dates, figures
+    and Latin names (its bank names cannot be compared with Chinese passages)."""
+    dates = dates_of(sentence)
+    rest = _EN_DATE_RE.sub(" ", _DATE_FACT_RE.sub(" ", fold(sentence)))
+    figs = [n for n in numbers(rest) if not re.fullmatch(r"\d", n) or "%" in n]
     if is_english(sentence):
         from .lexicon import latin_names
 
-        return figs + sorted(latin_names(sentence))
-    return figs + sorted(lexicon.extract(sentence))
+        return dates + figs + sorted(latin_names(sentence))
+    return dates + figs + sorted(lexicon.extract(sentence))
 
 
 def _window(p: Passage, fact: str, lexicon: Lexicon) -> list[str]:
@@ -185,10 +219,20 @@ def check_sentence(
         missing = [f for f in facts if not any(holds(p, f) for p in passages)]
         return CheckedSentence(body, cites, False, facts, f"not in any passage: {', '.join(missing)}")
     names, years, terms = constraints
+    # a year given with a month and day must come from the passage that holds that date
+    day = next((f for f in facts if "月" in f), None)
+    for year in (f for f in facts if _YEAR_RE.fullmatch(f) and f not in years):
+        if day is not None and not any(holds(p, year) and holds(p, day) for p in chosen):
+            return CheckedSentence(
+                body, [p.n for p in chosen], False, facts, f"{year} is not the year of {day}"
+            )
+    # a figure must sit next to the question's names that this sentence is about (all of
+    # them when it names none: "准确率提升了35%" answering a question about another bank)
+    about = {n for n in names if n in fold(body)} or names
     figures = [f for f in facts if re.search(r"\d", f) and f not in years]
     for fig in figures:
         holders = [p for p in chosen if holds(p, fig)]
-        if not any(figure_matches_question(p, fig, names, years, terms, lexicon) for p in holders):
+        if not any(figure_matches_question(p, fig, about, years, terms, lexicon) for p in holders):
             return CheckedSentence(
                 body, [p.n for p in chosen], False, facts, f"{fig} belongs to something else"
             )
