@@ -30,7 +30,7 @@ def _normalised(vectors: Any) -> np.ndarray:
     if arr.ndim == 1:
         arr = arr[None, :]
     norms = np.linalg.norm(arr, axis=1, keepdims=True)
-    return arr / np.maximum(norms, 1e-12)
+    return np.asarray(arr / np.maximum(norms, 1e-12), dtype=np.float32)
 
 
 class E5Embedder:
@@ -112,7 +112,8 @@ class SentenceTransformerEmbedder:
     @property
     def dim(self) -> int:
         model = self._load()
-        return int(model.get_sentence_embedding_dimension())
+        get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(get_dim())
 
     def _encode(self, texts: list[str], prefix: str) -> np.ndarray:
         if not texts:

@@ -16,6 +16,7 @@ build leaves the previous index intact. Updates reuse the vectors of unchanged f
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -46,8 +47,6 @@ _PIPELINE_MODULES = ("ingest.py", "normalize.py", "chunk.py", "lexicon.py", "ind
 
 
 def pipeline_hash() -> str:
-    import hashlib
-
     digest = hashlib.sha256()
     for name in _PIPELINE_MODULES:
         digest.update((Path(__file__).parent / name).read_bytes())
@@ -178,8 +177,6 @@ def _chunking(settings: Settings) -> dict[str, object]:
 
 
 def _source_hashes(settings: Settings) -> dict[str, str]:
-    import hashlib
-
     out = {}
     for path in corpus_files(settings.corpus_dir):
         out[str(path.relative_to(settings.corpus_dir))] = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -283,35 +280,32 @@ def build_index(settings: Settings, embedder: Embedder, progress: Progress | Non
     old_ids = set(old.docs) if old is not None else set()
     removed = len(old_ids - {d.doc_id for d in docs})
 
-    manifest = {
+    # every source file, skipped ones included, so that they do not make the index look stale
+    file_state: dict[str, dict[str, object]] = {}
+    by_path = {Path(d.path): d for d in docs}
+    for path in files:
+        source = by_path.get(path)
+        key = str(path.relative_to(settings.corpus_dir))
+        if source is None:
+            file_state[key] = {
+                "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                "doc_id": None,
+                "chunks": 0,
+            }
+        else:
+            n_chunks = sum(1 for c in chunks if c.doc_id == source.doc_id)
+            file_state[key] = {"sha256": source.sha256, "doc_id": source.doc_id, "chunks": n_chunks}
+    manifest: dict[str, object] = {
         "format_version": FORMAT_VERSION,
         "embedder": embedder.id,
         "dim": embedder.dim,
         "chunking": _chunking(settings),
         "corpus_dir": str(settings.corpus_dir.resolve()),
-        "files": {
-            str(Path(d.path).relative_to(settings.corpus_dir)): {
-                "sha256": d.sha256,
-                "doc_id": d.doc_id,
-                "chunks": sum(1 for c in chunks if c.doc_id == d.doc_id),
-            }
-            for d in docs
-        },
+        "files": file_state,
         "documents": len(docs),
         "chunks": len(chunks),
         "built_at": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
-    # Skipped files still count as part of the corpus state, so they do not make it stale.
-    for path in files:
-        key = str(path.relative_to(settings.corpus_dir))
-        if key not in manifest["files"]:
-            import hashlib
-
-            manifest["files"][key] = {
-                "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-                "doc_id": None,
-                "chunks": 0,
-            }
     manifest["seconds"] = round(time.perf_counter() - started, 3)
 
     tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=settings.index_dir))

@@ -102,7 +102,7 @@ def _stamp_matches(path: Path, model: BundledModel) -> bool:
         st = path.stat()
     except (OSError, ValueError):
         return False
-    return stamp == {"sha256": model.sha256, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+    return bool(stamp == {"sha256": model.sha256, "size": st.st_size, "mtime_ns": st.st_mtime_ns})
 
 
 def _write_stamp(path: Path, model: BundledModel) -> None:

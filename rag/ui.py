@@ -13,7 +13,7 @@ import logging
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +79,7 @@ def add_documents(paths: list[Path], settings: Settings) -> list[str]:
             try:
                 load_document(probe)
             except CorpusError as exc:
-                raise InputError(f"{path.name}: {exc}") from exc
+                raise InputError(str(exc).replace(str(probe), path.name)) from exc
         stem, suffix = Path(name).stem, Path(name).suffix
         n = 1
         while name in taken:  # never overwrite another file
@@ -153,13 +153,23 @@ def corpus_html(pipeline: Pipeline) -> str:
     )
 
 
+def message_text(content: Any) -> str:
+    """The text of a chat message: Gradio gives a string or a list of typed parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(message_text(part) for part in content)
+    if isinstance(content, dict):
+        return str(content.get("text") or "")
+    return ""
+
+
 def _history(chat: list[dict[str, Any]]) -> list[tuple[str, str]]:
     """(question, answer) pairs of a messages-format chat, answers without abstention marks."""
     pairs: list[tuple[str, str]] = []
     question: str | None = None
     for msg in chat or []:
-        content = msg.get("content")
-        text = content if isinstance(content, str) else ""
+        text = message_text(msg.get("content"))
         if msg.get("role") == "user":
             question = text
         elif msg.get("role") == "assistant" and question is not None:
@@ -168,7 +178,10 @@ def _history(chat: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return pairs
 
 
-def make_respond(pipeline: Pipeline):
+Respond = Callable[[str, list[dict[str, Any]] | None], Iterator[tuple[Any, str, str]]]
+
+
+def make_respond(pipeline: Pipeline) -> Respond:
     def respond(message: str, chat: list[dict[str, Any]] | None) -> Iterator[tuple[Any, str, str]]:
         chat = list(chat or [])
         history = _history(chat)
@@ -281,7 +294,7 @@ def build_app(pipeline: Pipeline) -> Any:
             respond,
             [box, chatbot],
             [chatbot, sources, box],
-            api_name=False,
+            api_visibility="private",
             concurrency_id="model",
             concurrency_limit=1,
         )
@@ -289,7 +302,7 @@ def build_app(pipeline: Pipeline) -> Any:
             lambda: ([], "<div class='meta'>引用来源会显示在这里。</div>"),
             None,
             [chatbot, sources],
-            api_name=False,
+            api_visibility="private",
             queue=False,
         )
     app.queue(max_size=64, default_concurrency_limit=1)

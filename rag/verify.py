@@ -58,14 +58,19 @@ def parse_markers(text: str) -> tuple[str, list[int]]:
     return _MARK_RE.sub("", text).strip(), cites
 
 
+_LEADING_MARKS_RE = re.compile(r"^\s*((?:[\[【［]\d{1,2}(?:\s*[,，、]\s*\d{1,2})*[\]】］]\s*)+)")
+
+
 def split_answer(text: str) -> list[str]:
-    """Answer sentences, each keeping the markers that follow it."""
+    """Answer sentences, each keeping its markers, also those written after its full stop."""
     out: list[str] = []
     for a, b in split_sentences(text):
         piece = text[a:b]
-        if out and re.fullmatch(r"\s*(\[[\d,\s]+\]\s*)+[。.]?", piece):
-            out[-1] += piece  # markers placed after the full stop belong to the sentence
-        else:
+        lead = _LEADING_MARKS_RE.match(piece)
+        if lead and out:
+            out[-1] += lead.group(1).strip()  # "第一句。[1]第二句" : [1] belongs to the first
+            piece = piece[lead.end() :]
+        if piece.strip():
             out.append(piece)
     return out
 
@@ -123,7 +128,7 @@ def _window(p: Passage, fact: str, lexicon: Lexicon) -> list[str]:
     just before the passage when the window names no organisation of its own ("其", "该行")."""
     sents = [fold(p.text[a:b]) for a, b in split_sentences(p.text)]
     windows = [(sents[i - 1] if i else "") + s for i, s in enumerate(sents) if _has(s, fact)]
-    context = fold(p.context)
+    context = fold(f"{p.subject} {p.context}")
     return [w if lexicon.organisations(w) else context + w for w in windows]
 
 

@@ -79,7 +79,7 @@ def test_html_visible_text_only(tmp_path: Path) -> None:
     )
     doc = load_document(f)
     assert doc.title == "网页标题"
-    assert doc.text == "第一段正文内容，足够长的一句话。\n第二段&内容。"
+    assert doc.text == "第一段正文内容，足够长的一句话。\n\n第二段&内容。"
 
 
 def test_gb18030_text_is_decoded(tmp_path: Path) -> None:

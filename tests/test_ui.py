@@ -8,7 +8,7 @@ import pytest
 from rag.errors import ConfigError, InputError
 from rag.pipeline import Pipeline
 from rag.settings import PROJECT_ROOT, Settings
-from rag.ui import _safe_name, add_documents, launch_kwargs, serve
+from rag.ui import _history, _safe_name, add_documents, launch_kwargs, message_text, serve
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 
@@ -24,10 +24,10 @@ def test_upload_names_are_made_safe() -> None:
 def test_uploads_never_overwrite_and_bad_files_write_nothing(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / "a.txt").write_text("原有的文件内容，足够长的一句话。", encoding="utf-8")
+    (corpus / "a.txt").write_text("原有的文件内容，这是一句足够长的正文句子。", encoding="utf-8")
     up = tmp_path / "up"
     up.mkdir()
-    (up / "a.txt").write_text("新上传的文件内容，足够长的一句话。", encoding="utf-8")
+    (up / "a.txt").write_text("新上传的文件内容，这是一句足够长的正文句子。", encoding="utf-8")
     (up / "big.md").write_text("很长" * 100, encoding="utf-8")
     s = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", max_upload_bytes=150)
     assert add_documents([up / "a.txt"], s) == ["a-1.txt"]
@@ -64,11 +64,24 @@ def server(seed_pipeline: Pipeline) -> Any:
     app.close()
 
 
-def _ask(url: str, question: str) -> tuple[list[dict[str, Any]], str]:
+def _ask_raw(url: str, question: str, chat: list[Any] | None = None) -> tuple[list[Any], str]:
     from gradio_client import Client
 
-    chat, sources, _ = Client(url, verbose=False).predict(question, [], api_name="/ask")
+    chat, sources, _ = Client(url, verbose=False).predict(question, chat or [], api_name="/ask")
     return chat, sources
+
+
+def _ask(url: str, question: str) -> tuple[list[dict[str, Any]], str]:
+    chat, sources = _ask_raw(url, question)
+    return [{"role": m["role"], "content": message_text(m["content"])} for m in chat], sources
+
+
+def test_history_reads_both_message_formats() -> None:
+    chat = [
+        {"role": "user", "content": "江苏银行用了哪些模型？"},
+        {"role": "assistant", "content": [{"type": "text", "text": "VL2和R1<a href='#src-1'>[1]</a>"}]},
+    ]
+    assert _history(chat) == [("江苏银行用了哪些模型？", "VL2和R1[1]")]
 
 
 @pytest.mark.slow
@@ -115,6 +128,10 @@ def test_bad_request_shows_an_error_and_the_server_keeps_serving(server: str) ->
     assert "出错" in chat[-1]["content"] and "empty" in chat[-1]["content"]
     chat, _ = _ask(server, "苏商银行欺诈风险标签准确率提升了多少？")
     assert "35%" in chat[-1]["content"]
+    # a follow-up over the API: the conversation is passed back as the last call returned it
+    raw, _ = _ask_raw(server, "苏商银行欺诈风险标签准确率提升了多少？")
+    raw, _ = _ask_raw(server, "尽调报告生成效率呢？", raw)
+    assert len(raw) == 4 and "40%" in message_text(raw[-1]["content"])
 
 
 @pytest.mark.slow
