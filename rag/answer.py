@@ -24,6 +24,7 @@ from .verify import (
     is_refusal,
     question_constraints,
     split_answer,
+    support_span,
 )
 
 log = logging.getLogger(__name__)
@@ -178,7 +179,8 @@ def ask_stream(
     yield passages_as_citations(passages)
 
     best_dense = max((h.dense_score for h in hits if h.dense_score is not None), default=0.0)
-    names, years, _ = question_constraints(resolved, lexicon)
+    constraints = question_constraints(resolved, lexicon)
+    names, years, _ = constraints
     context = " ".join(p.folded for p in passages)
     missing = [n for n in sorted(names | years) if n not in context]
     threshold = settings.min_relevance_en if is_english(resolved) else settings.min_relevance
@@ -203,7 +205,6 @@ def ask_stream(
     raw = "".join(pieces).strip()
 
     verify_started = time.perf_counter()
-    constraints = question_constraints(resolved, lexicon)
     checked = [check_sentence(s, passages, lexicon, constraints) for s in split_answer(raw)]
     kept = [c for c in checked if c.verified and not is_refusal(c.text)]
     removed = [c.text for c in checked if not c.verified]
@@ -228,7 +229,8 @@ def ask_stream(
     text = joiner.join(_end_sentence(p, is_english(original)) for p in parts)
     if traditional:
         text = to_traditional(text)
-    spans = {n: c.span for c in kept for n in c.cites}
+    by_n = {p.n: p for p in passages}
+    spans = {n: support_span(by_n[n], c.facts) for c in kept for n in c.cites if n in by_n}
     cited = {n for c in kept for n in c.cites} | {int(m) for m in re.findall(r"\[(\d+)\]", text)}
     citations = [_citation(p, p.n in spans, spans.get(p.n)) for p in passages if p.n in cited]
     timings.total = time.perf_counter() - started

@@ -133,12 +133,8 @@ def _window(p: Passage, fact: str, lexicon: Lexicon) -> list[str]:
 
 
 def holds(p: Passage, fact: str) -> bool:
-    """Is the fact in the passage? Figures must match a whole number there (16 is not in 2016);
-    a figure without % matches the same figure with %."""
-    if re.fullmatch(r"[\d.,]+%?", fact):
-        figures = set(numbers(p.prompt_text))
-        return fact in figures or (not fact.endswith("%") and fact + "%" in figures)
-    return fact in p.folded
+    """Is the fact in the passage (its subject included)? See ``_has``."""
+    return _has(p.folded, fact)
 
 
 def supports(p: Passage, facts: list[str]) -> bool:
@@ -207,7 +203,7 @@ def check_sentence(
             return CheckedSentence(body, [], False, facts, "no passage")
         if is_english(body) or _overlap(grams, best.folded) >= 0.35:
             keep = cites or [best.n]
-            return CheckedSentence(body, keep, True, facts, "", _span(best, []))
+            return CheckedSentence(body, keep, True, facts, "", support_span(best, []))
         return CheckedSentence(body, cites, False, facts, "wording not found in the passages")
     # figures and names must be in the cited passages, else in some other passage(s)
     cited = [by_n[c] for c in cites]
@@ -241,18 +237,20 @@ def check_sentence(
             return CheckedSentence(
                 body, [p.n for p in chosen], False, facts, f"{fig} belongs to something else"
             )
-    span = _span(chosen[0], facts)
+    span = support_span(chosen[0], facts)
     return CheckedSentence(body, [p.n for p in chosen], True, facts, "", span)
 
 
 def _has(folded_sentence: str, fact: str) -> bool:
+    """Figures must match a whole number (16 is not in 2016); a figure without % also
+    matches the same figure with %. Other facts match as substrings."""
     if re.fullmatch(r"[\d.,]+%?", fact):
         figures = set(numbers(folded_sentence))
         return fact in figures or (not fact.endswith("%") and fact + "%" in figures)
     return fact in folded_sentence
 
 
-def _span(p: Passage, facts: list[str]) -> tuple[int, int]:
+def support_span(p: Passage, facts: list[str]) -> tuple[int, int]:
     """Document offsets of the passage sentence holding the most facts."""
     best, best_hits = p.sentences[0] if p.sentences else (p.start, p.end), -1
     doc_offset = p.start

@@ -22,14 +22,16 @@ def make(seed_settings: Settings, seed_index: IndexData, e5: E5Embedder):
 
 
 def test_verified_answer_with_citation_span(make) -> None:
-    pipeline = make("江苏银行每天可节约9.68小时工作量[1]。")
+    pipeline = make("江苏银行每天可节约9.68小时工作量[1][2][3]。")
     answer = pipeline.ask("江苏银行部署DeepSeek后每天节约多少工作量？")
     assert not answer.abstained and "9.68" in answer.text
     cited = answer.citations
     assert cited and all(c.verified for c in cited)
-    doc = pipeline.index.docs[cited[0].doc_id].text
-    assert cited[0].span_start is not None and cited[0].span_end is not None
-    assert "9.68" in doc[cited[0].span_start : cited[0].span_end]
+    for c in cited:  # each verified source has its own supporting span, holding the fact
+        doc = pipeline.index.docs[c.doc_id].text
+        assert c.span_start is not None and c.span_end is not None
+        assert c.start <= c.span_start < c.span_end <= c.end
+        assert "9.68" in doc[c.span_start : c.span_end]
 
 
 def test_prompt_puts_fixed_instructions_first_and_passages_as_data(make) -> None:
