@@ -282,19 +282,12 @@ def build_app(pipeline: Pipeline) -> Any:
                 concurrency_limit=1,
                 api_name="add_documents",
             )
-        box.submit(
+        gr.on(
+            [box.submit, send.click],
             respond,
             [box, chatbot],
             [chatbot, sources, box],
             api_name="ask",
-            concurrency_id="model",
-            concurrency_limit=1,
-        )
-        send.click(
-            respond,
-            [box, chatbot],
-            [chatbot, sources, box],
-            api_visibility="private",
             concurrency_id="model",
             concurrency_limit=1,
         )
