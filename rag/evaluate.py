@@ -257,6 +257,7 @@ _MD_METRICS = [
     ("retrieve_s_p50", "retrieve p50 s"),
     ("retrieve_s_p95", "retrieve p95 s"),
     ("first_token_s_p50", "first token p50 s"),
+    ("first_token_s_p95", "first token p95 s"),
     ("total_s_p50", "total p50 s"),
     ("total_s_p95", "total p95 s"),
     ("prompt_tokens_p50", "prompt tokens p50"),

@@ -38,6 +38,8 @@ def jaccard(a: set[str], b: set[str]) -> float:
 class HybridRetriever:
     """Retrieves from a loaded index with the embedder that built it."""
 
+    bm25_weight = 1.0  # relative to the dense side, for Chinese questions
+
     def __init__(self, index: IndexData, embedder: Embedder, candidates: int = 30) -> None:
         self.index = index
         self.embedder = embedder
@@ -70,7 +72,7 @@ class HybridRetriever:
         return [(int(d), float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
 
     def retrieve(self, question: str, k: int = 5) -> list[Hit]:
-        w_dense, w_bm25 = 1.0, 1.0
+        w_dense, w_bm25 = 1.0, self.bm25_weight
         if is_english(question):
             terms = chinese_terms(question)
             w_bm25 = 0.7 if terms else 0.3
