@@ -17,7 +17,7 @@ from .normalize import CJK, fold
 log = logging.getLogger(__name__)
 
 # Latin names that a writer would not invent by accident: internal capitals or digits.
-_LATIN_NAME_RE = re.compile(r"\b[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*\b")
+_LATIN_NAME_RE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*(?![A-Za-z0-9])")
 _QUOTED_RE = re.compile(f'[“"「『《]([{CJK}A-Za-z0-9]{{2,8}})[”"」』》]')
 _ORG_SUFFIX = ("银行", "农商行", "证券", "基金", "保险", "智库")
 # Words that precede an organisation suffix without naming one.

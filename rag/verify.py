@@ -20,6 +20,7 @@ from .normalize import fold, is_english, numbers, split_sentences
 _MARK_RE = re.compile(
     r"\s*[\[【［](\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)[\]】］](?:\s*[、,，和及]\s*(?=[\[【［]))?"
 )
+_FIGURE_RE = re.compile(r"[\d.,]+%?|\d{1,2}月\S{1,3}")  # numbers, percentages, dates
 _ORG_SUFFIXES = ("银行", "农商行", "证券", "基金", "保险")
 _YEAR_RE = re.compile(r"(?<!\d)(20\d\d|19\d\d)(?!\d)")
 _REFUSAL_RE = re.compile(
@@ -227,16 +228,22 @@ def check_sentence(
             return CheckedSentence(
                 body, [p.n for p in chosen], False, facts, f"{year} is not the year of {day}"
             )
-    # a figure must sit next to the question's names that this sentence is about (all of
-    # them when it names none: "准确率提升了35%" answering a question about another bank)
-    about = {n for n in names if n in fold(body)} or names
-    figures = [f for f in facts if re.search(r"\d", f) and f not in years]
+    # a figure must sit next to the question's names that its clause (else its sentence)
+    # is about; all of them when it names none ("准确率提升了35%" about another bank)
+    folded_body = fold(body)
+    figures = [f for f in facts if _FIGURE_RE.fullmatch(f) and f not in years]
     for fig in figures:
+        clause = next((c for c in re.split(r"[，,；;]", folded_body) if _has(c, fig)), folded_body)
+        about = {n for n in names if n in clause} or {n for n in names if n in folded_body} or names
         holders = [p for p in chosen if holds(p, fig)]
         if not any(figure_matches_question(p, fig, about, years, terms, lexicon) for p in holders):
             return CheckedSentence(
                 body, [p.n for p in chosen], False, facts, f"{fig} belongs to something else"
             )
+    if not is_english(body):
+        pair = _unsupported_pair(body, passages, lexicon)
+        if pair is not None:
+            return CheckedSentence(body, [p.n for p in chosen], False, facts, f"{pair[1]} is not {pair[0]}'s")
     span = support_span(chosen[0], facts)
     return CheckedSentence(body, [p.n for p in chosen], True, facts, "", span)
 
@@ -248,6 +255,36 @@ def _has(folded_sentence: str, fact: str) -> bool:
         figures = set(numbers(folded_sentence))
         return fact in figures or (not fact.endswith("%") and fact + "%" in figures)
     return fact in folded_sentence
+
+
+def _near(passages: list[Passage], a: str, b: str, lexicon: Lexicon) -> bool:
+    """Do two names occur together in some passage sentence (with the one before it, and
+    the passage's context when that window names no organisation)?"""
+    for p in passages:
+        context = fold(f"{p.subject} {p.context}")
+        sents = [fold(p.text[x:y]) for x, y in split_sentences(p.text)]
+        for i, sent in enumerate(sents):
+            win = (sents[i - 1] if i else "") + sent
+            if not lexicon.organisations(win):
+                win = context + win
+            if a in win and b in win:
+                return True
+    return False
+
+
+def _unsupported_pair(body: str, passages: list[Passage], lexicon: Lexicon) -> tuple[str, str] | None:
+    """A clause's product or model names must each go with every organisation it names:
+    "甲银行和乙银行分别部署了X和Y" is wrong when no passage puts X with 乙银行."""
+    for clause in re.split(r"[，,；;：:]", fold(body)):
+        orgs = lexicon.organisations(clause)
+        if len(orgs) < 2:
+            continue  # one organisation: the figure and name checks already cover it
+        products = {n for n in lexicon.extract(clause) if n not in orgs and n != "deepseek"}
+        for org in sorted(orgs):
+            for product in sorted(products):
+                if not _near(passages, org, product, lexicon):
+                    return org, product
+    return None
 
 
 def support_span(p: Passage, facts: list[str]) -> tuple[int, int]:

@@ -81,3 +81,14 @@ def test_refusals_are_recognised() -> None:
     assert is_refusal("资料中没有提及招商银行的数据。")
     assert is_refusal("The passages do not mention it.")
     assert not is_refusal("江苏银行每天可节约9.68小时工作量。")
+
+
+P3 = _p(3, "江苏银行成功本地化部署微调DeepSeek-VL2多模态模型、轻量DeepSeek-R1推理模型。")
+P4 = _p(4, "邮储银行本地部署并集成DeepSeek-V3模型和轻量DeepSeek-R1推理模型。")
+
+
+def test_a_model_credited_to_the_wrong_one_of_two_banks_is_rejected() -> None:
+    q = "江苏银行和邮储银行分别部署了哪些DeepSeek模型？"
+    assert not check("江苏银行和邮储银行分别部署了DeepSeek-VL2和DeepSeek-R1[3][4]。", q, [P3, P4]).verified
+    assert check("江苏银行部署了DeepSeek-VL2[3]，邮储银行部署了DeepSeek-V3[4]。", q, [P3, P4]).verified
+    assert check("江苏银行和邮储银行都部署了DeepSeek-R1[3][4]。", q, [P3, P4]).verified
