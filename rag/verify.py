@@ -124,13 +124,22 @@ def facts_of(sentence: str, lexicon: Lexicon) -> list[str]:
     return dates + figs + sorted(lexicon.extract(sentence))
 
 
-def _window(p: Passage, fact: str, lexicon: Lexicon) -> list[str]:
-    """The sentences holding ``fact``, each with the sentence before it, and with the text
-    just before the passage when the window names no organisation of its own ("其", "该行")."""
-    sents = [fold(p.text[a:b]) for a, b in split_sentences(p.text)]
-    windows = [(sents[i - 1] if i else "") + s for i, s in enumerate(sents) if _has(s, fact)]
+def _windows(p: Passage, lexicon: Lexicon) -> list[tuple[str, str]]:
+    """(sentence, window) for each sentence of a passage, folded: the window is the sentence
+    with the one before it, and with the text just before the passage when it names no
+    organisation of its own ("其", "该行")."""
     context = fold(f"{p.subject} {p.context}")
-    return [w if lexicon.organisations(w) else context + w for w in windows]
+    sents = [fold(p.text[a:b]) for a, b in split_sentences(p.text)]
+    out = []
+    for i, sent in enumerate(sents):
+        win = (sents[i - 1] if i else "") + sent
+        out.append((sent, win if lexicon.organisations(win) else context + win))
+    return out
+
+
+def _window(p: Passage, fact: str, lexicon: Lexicon) -> list[str]:
+    """The windows of the sentences holding ``fact``."""
+    return [win for sent, win in _windows(p, lexicon) if _has(sent, fact)]
 
 
 def holds(p: Passage, fact: str) -> bool:
@@ -258,18 +267,8 @@ def _has(folded_sentence: str, fact: str) -> bool:
 
 
 def _near(passages: list[Passage], a: str, b: str, lexicon: Lexicon) -> bool:
-    """Do two names occur together in some passage sentence (with the one before it, and
-    the passage's context when that window names no organisation)?"""
-    for p in passages:
-        context = fold(f"{p.subject} {p.context}")
-        sents = [fold(p.text[x:y]) for x, y in split_sentences(p.text)]
-        for i, sent in enumerate(sents):
-            win = (sents[i - 1] if i else "") + sent
-            if not lexicon.organisations(win):
-                win = context + win
-            if a in win and b in win:
-                return True
-    return False
+    """Do two names occur together in some sentence window of the passages?"""
+    return any(a in win and b in win for p in passages for _, win in _windows(p, lexicon))
 
 
 def _unsupported_pair(body: str, passages: list[Passage], lexicon: Lexicon) -> tuple[str, str] | None:
