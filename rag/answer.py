@@ -95,13 +95,13 @@ def passages_as_citations(passages: list[Passage]) -> list[Citation]:
 def _conflict_notes(
     kept: list[CheckedSentence],
     passages: list[Passage],
-    others: list[Passage],
+    hits: list[Hit],
     question: str,
     lexicon: Lexicon,
 ) -> list[str]:
     """Where another article gives a different date for what was asked, say so and cite it.
 
-    ``others`` are passages of retrieved hits that did not fit in the prompt; one that is
+    Retrieved hits that did not fit in the prompt are searched too; a passage of one that is
     cited here is appended to ``passages`` under the next number.
     """
     names, _, terms = question_constraints(question, lexicon)
@@ -110,6 +110,11 @@ def _conflict_notes(
     given = {d for s in kept for d in dates_of(s.text)}
     if not given or not names:
         return []
+    others = [
+        p
+        for p in select_passages(question, hits, lexicon, max_passages=len(hits), budget=10**6)
+        if not any(p.hit.doc_id == q.hit.doc_id and p.start < q.end and q.start < p.end for q in passages)
+    ]
     cited_docs = {p.hit.doc_id for p in passages if p.n in cited}
     notes: list[str] = []
     for p in [q for q in passages if q.n not in cited] + others:
@@ -220,12 +225,7 @@ def ask_stream(
 
     joiner = " " if is_english(original) else ""
     parts = [c.text + "".join(f"[{n}]" for n in c.cites) for c in kept]
-    others = [
-        p
-        for p in select_passages(resolved, hits, lexicon, max_passages=len(hits), budget=10**6)
-        if not any(p.hit.doc_id == q.hit.doc_id and p.start < q.end and q.start < p.end for q in passages)
-    ]
-    parts += _conflict_notes(kept, passages, others, resolved, lexicon)
+    parts += _conflict_notes(kept, passages, hits, resolved, lexicon)
     text = joiner.join(_end_sentence(p, is_english(original)) for p in parts)
     if traditional:
         text = to_traditional(text)

@@ -217,15 +217,17 @@ class Lexicon:
                 self._jieba = tok
             return self._jieba
 
-    def _tag(self, folded: str) -> list[tuple[str, str]]:
+    def _tagger(self) -> Any:
         tok = self._tokenizer()
         with self._lock:
             if self._posseg is None:
                 import jieba.posseg
 
                 self._posseg = jieba.posseg.POSTokenizer(tok)
-            posseg = self._posseg
-        return [(p.word, p.flag) for p in posseg.lcut(folded)]
+            return self._posseg
+
+    def _tag(self, folded: str) -> list[tuple[str, str]]:
+        return [(p.word, p.flag) for p in self._tagger().lcut(folded)]
 
     def cut(self, folded: str) -> list[str]:
         return [t for t in self._tokenizer().lcut(folded, HMM=True) if t.strip()]
@@ -273,8 +275,7 @@ class Lexicon:
         head = next((name[: -len(s)] for s in _ORG_SUFFIX if name.endswith(s)), "")
         if not head:
             return True  # not an organisation pattern: a product or model name
-        self._tag("")  # make sure the tagger exists
-        return str(self._posseg.word_tag_tab.get(head, "")).startswith("ns")
+        return str(self._tagger().word_tag_tab.get(head, "")).startswith("ns")
 
     def organisations(self, text: str) -> set[str]:
         return {n for n in self.extract(text) if n.endswith(_ORG_SUFFIX)}

@@ -25,9 +25,7 @@ def pct(values: list[float], q: float) -> float:
     return s[min(len(s) - 1, int(q * (len(s) - 1) + 0.5))]
 
 
-def raw_llama_speed(
-    gen: LlamaGenerator, messages: list[dict[str, str]], max_tokens: int
-) -> tuple[float, int]:
+def raw_llama_speed(gen: LlamaGenerator, messages: list[dict[str, str]], max_tokens: int) -> float:
     """Tokens/s of llama-cpp-python's own streaming chat completion, after the first token."""
     llm = gen.llm
     first = None
@@ -40,7 +38,7 @@ def raw_llama_speed(
             if first is None:
                 first = time.perf_counter()
     end = time.perf_counter()
-    return ((n - 1) / (end - first) if first and n > 1 else 0.0), n
+    return (n - 1) / (end - first) if first and n > 1 else 0.0
 
 
 def main() -> None:
@@ -88,7 +86,7 @@ def main() -> None:
         for _ in gen.stream(messages, 48):
             pass
         ours.append(gen.stats.tokens_per_s)
-        raw.append(raw_llama_speed(gen, messages, 48)[0])
+        raw.append(raw_llama_speed(gen, messages, 48))
     ratio = statistics.median(ours) / statistics.median(raw)
     print(
         f"\ngeneration speed, same prompts: ours {statistics.median(ours):.1f} tok/s, "
