@@ -1,0 +1,60 @@
+"""The function words the question reader and the answer checks need, read from a data file.
+
+``rag/data/language.json`` holds Chinese and English grammar (question words, stop words,
+pronouns, numerals, month names), not the vocabulary of any field. Code takes it from
+``LANG`` and never spells such words itself.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+LANGUAGE_FILE = Path(__file__).parent / "data" / "language.json"
+
+
+class FollowupMarkers(BaseModel):
+    lead: list[str]
+    tail: list[str]
+    other: list[str]
+
+
+class Language(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    asks: dict[str, list[str]]
+    stopwords: list[str]
+    pronouns: list[str]
+    followup_markers: FollowupMarkers
+    relative_years: dict[str, int]
+    refusal: list[str]
+    numerals: dict[str, int]
+    multipliers: dict[str, int]
+    months_en: list[str]
+    months_en_short: list[str]
+    classifiers: list[str]
+    proper_tags: list[str]
+    noun_tags: list[str]
+
+    @cached_property
+    def stop(self) -> frozenset[str]:
+        return frozenset(self.stopwords)
+
+    @cached_property
+    def question_words(self) -> frozenset[str]:
+        return frozenset(w for words in self.asks.values() for w in words)
+
+    @cached_property
+    def refusal_re(self) -> re.Pattern[str]:
+        return re.compile("|".join(f"(?:{p})" for p in self.refusal))
+
+
+def load_language(path: Path = LANGUAGE_FILE) -> Language:
+    return Language.model_validate(json.loads(path.read_text(encoding="utf-8")))
+
+
+LANG = load_language()

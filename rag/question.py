@@ -1,0 +1,265 @@
+"""The ``Question`` stage: a question is read once into what it asks for and what constrains it.
+
+Later stages (retrieval, context, checks, abstention) take the ``Question`` and never parse the
+raw text again. Nothing here knows any field: names are found by grammar (part-of-speech tags,
+words jieba does not know, Latin names, 《titles》 and quotes), years and figures by
+``figures``, and the words of the language come from ``language.json``.
+
+Follow-ups are resolved against the conversation: a pronoun ("它", "该行", "it") takes the
+previous question's name, an elliptical question ("那2023年呢？", "电机呢？", "其他银行呢？")
+takes the previous question and swaps in what it changes, and a question that names nothing
+inherits the previous question's names and years.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .entities import latin_names, proper_words, quoted
+from .figures import Figure, figures, years
+from .language import LANG
+from .lexicon import is_content, tag
+from .normalize import CJK, fold, is_english, is_traditional
+
+_CJK_RE = re.compile(f"[{CJK}]")
+_END_PUNCT = "？?。.！!；; "
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question as the pipeline understands it; every word is folded."""
+
+    text: str  # as the user typed it
+    query: str  # self-contained: what retrieval and the model see
+    english: bool
+    traditional: bool
+    asks: str  # who, when, where, quantity, how, why, yesno, which or what
+    names: tuple[str, ...]  # proper names, Latin names, titles: the entities it is about
+    years: tuple[int, ...]
+    figures: tuple[Figure, ...]  # its other figures (not years)
+    terms: tuple[str, ...]  # its content words, names included, question words excluded
+    focus: tuple[str, ...]  # the words next to the question word: the measure asked about
+    exclude: tuple[str, ...] = ()  # names the user asked to leave out ("其他银行呢")
+    previous: tuple[tuple[str, str], ...] = field(default=())  # the turn it was resolved with
+
+    @property
+    def folded(self) -> str:
+        return fold(self.query)
+
+    @property
+    def constraints(self) -> tuple[str, ...]:
+        """What a supporting sentence must mention: its names and years."""
+        return self.names + tuple(str(y) for y in self.years)
+
+    @property
+    def is_followup(self) -> bool:
+        return bool(self.previous)
+
+
+def asks_of(folded: str, english: bool) -> str:
+    """The kind of answer a question wants, from its question words (first kind that matches)."""
+    for kind, words in LANG.asks.items():
+        for w in words:
+            if english or w.isascii():
+                if re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", folded):
+                    return kind
+            elif w in folded:
+                return kind
+    return "what"
+
+
+def _focus(tagged: list[tuple[str, str]], content: list[str]) -> tuple[str, ...]:
+    """Up to two content words nearest the question word (before it, else after it); the last
+    two content words when there is none ("2023年温网女单亚军")."""
+    words = [w for w, _ in tagged]
+    qpos = next((i for i, w in enumerate(words) if w in LANG.question_words), None)
+    keep = [(i, w) for i, w in enumerate(words) if w in content]
+    if qpos is None:
+        return tuple(w for _, w in keep[-2:])
+    before = [w for i, w in keep if i < qpos][-2:]
+    return tuple(before or [w for i, w in keep if i > qpos][:2])
+
+
+def _dedupe(items: list[str]) -> tuple[str, ...]:
+    seen: list[str] = []
+    for x in items:
+        if x and x not in seen:
+            seen.append(x)
+    return tuple(seen)
+
+
+def read(text: str, query: str | None = None) -> Question:
+    """Read one self-contained question (no conversation)."""
+    query = query if query is not None else text
+    folded = fold(query)
+    english = is_english(query)
+    tagged = tag(folded)
+    figs = figures(folded, folded=True)
+    yrs = sorted(years(figs))
+    other_figs = tuple(f for f in figs if not (f.kind == "date" and f.date[1] is None and f.date[0] in yrs))
+    found = _dedupe(quoted(query) + latin_names(query) + proper_words(tagged))
+    names = tuple(sorted(found, key=lambda n: (folded.find(n) % (len(folded) + 1), -len(n))))
+    # jieba tags figures as numerals: 2023 and 年 are not content words of their own
+    content = [
+        w
+        for w, flag in tagged
+        if is_content(w) and w not in LANG.question_words and not flag.startswith("m") and not w.isdigit()
+    ]
+    if english:  # English content words are the Latin words outside the stop list
+        content = [w for w in re.findall(r"[a-z][a-z0-9\-]+", folded) if w not in LANG.stop]
+    # words inside a name (踏, 冰逐梦 of 踏冰逐梦) add nothing to it
+    content = [w for w in content if not any(w != n and w in n for n in names)]
+    terms = _dedupe(list(names) + content)
+    return Question(
+        text=text,
+        query=query,
+        english=english,
+        traditional=is_traditional(text),
+        asks=asks_of(folded, english),
+        names=names,
+        years=tuple(yrs),
+        figures=other_figs,
+        terms=terms,
+        focus=_focus(tagged, content) if not english else tuple(content[-2:]),
+    )
+
+
+# -- follow-ups -------------------------------------------------------------------------
+
+
+def _has_word(folded: str, words: list[str]) -> str | None:
+    """The first of ``words`` that stands as a word of its own in the folded text."""
+    toks = [w for w, _ in tag(folded)]
+    for w in words:
+        if w.isascii():
+            if re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", folded):
+                return w
+        elif w in toks:
+            return w
+    return None
+
+
+def _relative_year(folded: str, anchor: tuple[int, ...]) -> tuple[str, int] | None:
+    for word, delta in LANG.relative_years.items():
+        if word in folded and anchor:
+            return word, anchor[0] + delta
+    return None
+
+
+def _sibling(term: str, terms: tuple[str, ...]) -> str | None:
+    """The term of the previous question that a new term replaces: same length, sharing a
+    character at the same place (整机/电机, 男单/女单, 冠军/亚军)."""
+    best = None
+    for t in terms:
+        if t == term or len(t) != len(term) or not _CJK_RE.match(t):
+            continue
+        if any(a == b for a, b in zip(t, term, strict=True)):
+            best = t
+            break
+    return best
+
+
+def _phrase(question: Question, name: str) -> str:
+    """A name with the noun right after it, as the question writes it (苏商 -> 苏商银行)."""
+    tagged = tag(question.folded)
+    words = [w for w, _ in tagged]
+    for i, w in enumerate(words):
+        if w == name and i + 1 < len(tagged) and tagged[i + 1][1] in LANG.noun_tags:
+            return w + words[i + 1]
+    return name
+
+
+def _strip_markers(folded: str) -> str:
+    text = folded.strip().rstrip(_END_PUNCT)
+    for w in LANG.followup_markers.tail:
+        text = text.removesuffix(w)
+    for w in LANG.followup_markers.lead:
+        if not w.isascii():
+            text = text.removeprefix(w)
+    return text.strip()
+
+
+def resolve(text: str, history: list[tuple[str, str]] | None) -> Question:
+    """Read a question in its conversation: the last turn resolves what it leaves out."""
+    q = read(text)
+    if not history:
+        return q
+    prev_q, prev_a = history[-1]
+    prev = resolve(prev_q, history[:-1])
+    previous = ((prev.query, prev_a),)
+    folded = q.folded
+    source = prev if prev.names else read(prev_a)
+    subject = _phrase(source, source.names[0]) if source.names else ""
+
+    pronoun = _has_word(folded, LANG.pronouns)
+    if pronoun and subject and not q.names:
+        if pronoun.isascii():
+            pattern = rf"(?<![A-Za-z]){re.escape(pronoun)}(?![A-Za-z])"
+        else:
+            pattern = re.escape(pronoun)
+        query = re.sub(pattern, subject, q.query, count=1, flags=re.I)
+        return _with(read(text, query), previous=previous)
+
+    lead = _has_word(folded, LANG.followup_markers.lead)
+    tail = folded.rstrip(_END_PUNCT).endswith(tuple(LANG.followup_markers.tail))
+    other = _has_word(folded, LANG.followup_markers.other)
+    elliptic = ((lead or tail) and q.asks in ("what", "yesno")) or (lead and len(q.terms) <= 2)
+    if elliptic or other:
+        return _with(*_substitute(q, prev, other), previous=previous)
+
+    if not q.names and subject:
+        # a question that names nothing is about what the conversation was about
+        lead_in = " ".join([subject] + [str(y) for y in prev.years if y not in q.years])
+        return _with(read(text, f"{lead_in} {q.query}"), previous=previous)
+    return q
+
+
+def _substitute(q: Question, prev: Question, other: str | None) -> tuple[Question, tuple[str, ...]]:
+    """The previous question with what an elliptical follow-up changes swapped in."""
+    query = prev.query
+    folded = q.folded
+    relative = _relative_year(folded, prev.years)
+    new_years = q.years or ((relative[1],) if relative else ())
+    for old, new in zip(prev.years, new_years, strict=False):
+        query = query.replace(str(old), str(new))
+    swapped = [t for t in q.terms if t not in prev.terms and t not in LANG.followup_markers.other]
+    if relative:
+        swapped = [t for t in swapped if t != relative[0]]
+    if other and prev.names:
+        # "其他银行呢": the same question about others than the one just asked about
+        phrase = _phrase(prev, prev.names[0])
+        return read(q.text, query.replace(phrase, _strip_markers(folded), 1)), prev.names[:1]
+    if q.names and prev.names:
+        query = query.replace(_phrase(prev, prev.names[0]), _phrase(q, q.names[0]), 1)
+        swapped = [t for t in swapped if t not in q.names]
+    plain = [t for t in prev.terms if t not in prev.names]
+    if len(swapped) == 1:
+        # one new word takes the place of its sibling (整机 -> 电机), else of the first plain word
+        old = _sibling(swapped[0], prev.terms) or (plain[0] if plain else None)
+        if old and old in query:
+            return read(q.text, query.replace(old, swapped[0], 1)), ()
+    if swapped:
+        # a new measure: the names and years of the last question with the new words
+        lead_in = " ".join(
+            [_phrase(prev, n) for n in prev.names[:1]] + [str(y) for y in new_years or prev.years]
+        )
+        return read(q.text, f"{lead_in} {_strip_markers(q.query)}".strip()), ()
+    return read(q.text, query), ()
+
+
+def _with(q: Question, exclude: tuple[str, ...] = (), previous: tuple[tuple[str, str], ...] = ()) -> Question:
+    return Question(
+        text=q.text,
+        query=q.query,
+        english=q.english,
+        traditional=q.traditional,
+        asks=q.asks,
+        names=q.names,
+        years=q.years,
+        figures=q.figures,
+        terms=q.terms,
+        focus=q.focus,
+        exclude=exclude,
+        previous=previous,
+    )

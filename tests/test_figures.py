@@ -1,0 +1,79 @@
+"""Figures match as whole values with units, dates by parts, in any numeral system."""
+
+import pytest
+
+from rag.figures import cn_to_number, figures, matches, supported
+
+
+def one(text: str):
+    found = figures(text)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_a_number_inside_a_date_is_no_number() -> None:
+    claim = one("每天节约12小时")
+    assert not supported(claim, figures("测试于6月12日完成，每天节约9.68小时"))
+    assert supported(claim, figures("上线后每天节约12小时"))
+
+
+def test_whole_numbers_only() -> None:
+    assert not supported(one("16个"), figures("2016年共有160个"))
+    assert not supported(one("1.5万"), figures("共15万人"))
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage"),
+    [
+        ("三千万元", "投入3000万元"),  # finance
+        ("两成", "占比20%"),
+        ("百分之三十五", "提升35%"),
+        ("第十二届", "第12届电影节"),  # film
+        ("2:08:31", "以2小时08分31秒的成绩"),  # sport
+        ("0.5克", "成人一次0.5克"),  # medicine
+        ("3473.6万人次", "共发送旅客3473.6万人次"),
+        ("1,200家", "共1200家"),
+    ],
+)
+def test_one_value_in_any_notation(claim: str, passage: str) -> None:
+    assert supported(one(claim), figures(passage)), (claim, figures(passage))
+
+
+def test_units_must_agree_when_both_have_one() -> None:
+    assert not supported(one("12小时"), figures("密码至少12位"))
+    assert supported(one("420"), figures("CADR 420 m³/h"))  # the claim gives no unit
+
+
+@pytest.mark.parametrize(
+    "written", ["2024-03-08", "2024年3月8日", "2024/3/8", "March 8, 2024", "8 March 2024"]
+)
+def test_every_common_date_form_is_one_date(written: str) -> None:
+    assert one(written).date == (2024, 3, 8)
+    assert matches(one(written), one("2024年3月8日"))
+
+
+def test_dates_match_by_the_parts_the_claim_gives() -> None:
+    assert matches(one("3月8日"), one("2024年3月8日"))
+    assert matches(one("2024年3月"), one("2024年3月8日"))
+    assert not matches(one("2024年3月8日"), one("3月8日"))  # the passage does not give the year
+    assert matches(one("2024年3月8日"), one("3月8日"), frozenset({2024}))  # ... unless its context does
+    assert not matches(one("3月9日"), one("2024年3月8日"))
+
+
+def test_years_written_without_the_character() -> None:
+    assert one("2024滨江国际马拉松").date == (2024, None, None)
+    assert one("in 2023 the race").date == (2023, None, None)
+    assert one("约2000小时").kind == "number"  # a figure with a unit is no year
+
+
+def test_chinese_numerals() -> None:
+    assert cn_to_number("三千万") == 30_000_000
+    assert cn_to_number("十二") == 12
+    assert cn_to_number("二〇二四") == 2024
+    assert cn_to_number("一亿二千万") == 120_000_000
+    assert figures("统一部署，一般情况") == []  # numerals inside words are no figures
+
+
+def test_identifiers_match_exactly() -> None:
+    assert supported(one("192.168.8.1"), figures("go to 192.168.8.1 to"))
+    assert not supported(one("192.168.1.1"), figures("go to 192.168.8.1 to"))
