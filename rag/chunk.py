@@ -1,59 +1,158 @@
-"""Document -> Chunks: sentence-aware, a few hundred characters, overlapping by whole sentences."""
+"""Document -> Chunks that keep their structure: sections, lists, tables, pages.
+
+Prose is packed sentence by sentence to about ``chunk_chars``, consecutive chunks sharing
+``overlap`` sentences. A heading starts a new chunk, and every chunk carries its heading path
+("说明书 > 4 故障排除") as context for search and display. A table is split by rows and every
+piece carries the column names; a list stays with its lead-in sentence, or carries it when the
+list runs over. PDF pages and spreadsheet rows become the chunk's locator for citations.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from .lexicon import Lexicon
+from .entities import names_in
 from .normalize import split_sentences
-from .types import Chunk, Document
+from .types import Chunk, Document, Mark, Section
 
-_SOFT_BREAK_RE = re.compile(r"[，,、：:]")
+_SOFT_BREAK_RE = re.compile(r"[，,、：:；;]")
+_ITEM_RE = re.compile(
+    r"^\s*(?:[-*•·]\s|\d{1,2}[.、)）]\s*|[（(]\d{1,2}[)）]|[①-⑳]|[一二三四五六七八九十]+、)"
+)
+_LOCATOR_RE = re.compile(r"^(.*?)第(\d+)([页行])$")
 
 
-def _pieces(text: str, limit: int) -> list[tuple[int, int]]:
-    """Sentence spans, with any sentence longer than ``limit`` cut at commas (or hard)."""
+@dataclass
+class _Unit:
+    start: int
+    end: int
+    kind: str  # "sentence", "row", "heading", "item"
+    lead: str = ""  # table header or list lead-in
+    paragraph: bool = False  # a blank line or line break comes before it
+
+
+def _pieces(text: str, start: int, end: int, limit: int) -> list[tuple[int, int]]:
+    """Sentence spans of text[start:end] (document offsets); an over-long sentence is cut at
+    commas (or hard)."""
     out: list[tuple[int, int]] = []
-    for start, end in split_sentences(text):
-        while end - start > limit:
-            window = text[start : start + limit]
+    for a, b in split_sentences(text[start:end]):
+        a, b = a + start, b + start
+        while b - a > limit:
+            window = text[a : a + limit]
             cuts = [m.end() for m in _SOFT_BREAK_RE.finditer(window) if m.end() > limit // 3]
-            cut = start + (cuts[-1] if cuts else limit)
-            out.append((start, cut))
-            start = cut
-        out.append((start, end))
+            cut = a + (cuts[-1] if cuts else limit)
+            out.append((a, cut))
+            a = cut
+        out.append((a, b))
     return out
 
 
-def chunk_document(
-    doc: Document, chunk_chars: int = 260, overlap: int = 1, lexicon: Lexicon | None = None
-) -> list[Chunk]:
-    """Split ``doc.text`` into chunks whose offsets point into it.
-
-    Sentences are packed until ``chunk_chars``; a paragraph end closes a chunk that is
-    already more than half full. Consecutive chunks share ``overlap`` sentences. With a
-    lexicon, a chunk whose first sentence names no organisation carries the one named last
-    before it as ``subject`` (indexed with it, so "智能客服接通率..." is found for 上海银行).
-    """
+def _units(doc: Document, limit: int) -> list[_Unit]:
     text = doc.text
-    pieces = _pieces(text, chunk_chars)
+    heads = {s.start for s in doc.sections}
+    tables = sorted(doc.tables, key=lambda t: t.start)
+    units: list[_Unit] = []
+    lead = ""
+    pos = 0
+    for line_match in re.finditer(r"[^\n]+", text):
+        a, b = line_match.span()
+        paragraph = "\n" in text[pos:a]
+        pos = b
+        table = next((t for t in tables if t.start <= a < max(t.end, t.start + 1)), None)
+        line = text[a:b]
+        if a in heads:
+            units.append(_Unit(a, b, "heading", paragraph=paragraph))
+            lead = ""
+        elif table is not None:
+            units.append(_Unit(a, b, "row", lead=table.header, paragraph=paragraph))
+        elif _ITEM_RE.match(line):
+            pieces = _pieces(text, a, b, limit)
+            for i, (x, y) in enumerate(pieces):
+                units.append(
+                    _Unit(x, y, "item" if i == 0 else "sentence", lead=lead, paragraph=paragraph and i == 0)
+                )
+        else:
+            pieces = _pieces(text, a, b, limit)
+            for i, (x, y) in enumerate(pieces):
+                units.append(_Unit(x, y, "sentence", paragraph=paragraph and i == 0))
+            last = text[pieces[-1][0] : pieces[-1][1]] if pieces else ""
+            lead = last if re.search(r"[：:]$", last.strip()) else ""
+    return units
+
+
+def heading_path(sections: list[Section], pos: int) -> str:
+    """Titles of the sections enclosing ``pos``, outermost first."""
+    stack: list[Section] = []
+    for s in sections:
+        if s.start > pos:
+            break
+        while stack and stack[-1].level >= s.level:
+            stack.pop()
+        stack.append(s)
+    return " > ".join(s.title for s in stack)
+
+
+def locator(marks: list[Mark], start: int, end: int) -> str:
+    """'第3页', '第3–4页', '费用表 第4–9行' for the marks a stretch of text overlaps."""
+    hit = [m for m in marks if m.start < end and start < m.end] or [m for m in marks if m.start <= start][-1:]
+    if not hit:
+        return ""
+    first, last = hit[0].label, hit[-1].label
+    if first == last:
+        return first
+    a, b = _LOCATOR_RE.match(first), _LOCATOR_RE.match(last)
+    if a and b and a.group(1) == b.group(1) and a.group(3) == b.group(3):
+        return f"{a.group(1)}第{a.group(2)}–{b.group(2)}{a.group(3)}"
+    return f"{first}–{last}"
+
+
+def subject_before(text: str, pos: int, window: int = 200) -> str:
+    """The name mentioned last in the text before ``pos`` (whom "该行", "it" refer to), or ''."""
+    span = text[max(0, pos - window) : pos]
+    names = names_in(span)
+    lowered = span.lower()
+    return max(names, key=lambda n: lowered.rfind(n)) if names else ""
+
+
+def chunk_document(doc: Document, chunk_chars: int = 260, overlap: int = 1) -> list[Chunk]:
+    """Split ``doc.text`` into chunks whose offsets point into it (see the module rules)."""
+    text = doc.text
+    units = _units(doc, chunk_chars)
     chunks: list[Chunk] = []
     i = 0
-    while i < len(pieces):
+    while i < len(units):
         j = i
-        start = pieces[i][0]
-        while j + 1 < len(pieces):
-            nxt_end = pieces[j + 1][1]
-            if nxt_end - start > chunk_chars:
+        start = units[i].start
+        while j + 1 < len(units):
+            nxt = units[j + 1]
+            cur = units[j]
+            if nxt.kind == "heading":
+                break  # a section starts a chunk of its own
+            keep_with = cur.kind != "heading" and re.search(r"[：:]$", text[cur.start : cur.end].strip())
+            if nxt.end - start > chunk_chars and not (keep_with and nxt.end - start <= 2 * chunk_chars):
                 break
-            gap = text[pieces[j][1] : pieces[j + 1][0]]
-            if "\n" in gap and pieces[j][1] - start > chunk_chars // 2:
+            if cur.kind == "heading" and nxt.end - start <= chunk_chars:
+                j += 1
+                continue
+            if (
+                (cur.kind == "row") != (nxt.kind == "row")
+                and not keep_with
+                and cur.end - start > chunk_chars // 3
+            ):
+                break  # a table and the prose around it go to different chunks
+            if nxt.paragraph and not keep_with and cur.end - start > chunk_chars // 2:
                 break
             j += 1
-        end = pieces[j][1]
+        end = units[j].end
+        # the column names of the table rows in the chunk, else a list's lead-in it lacks
+        row = next((u for u in units[i : j + 1] if u.kind == "row" and u.lead), None)
+        lead = row.lead if row is not None else units[i].lead
+        if lead and units[i].kind != "row" and lead in text[start:end]:
+            lead = ""
         subject = ""
-        if lexicon is not None and not lexicon.organisations(text[start : pieces[i][1]]):
-            subject = lexicon.subject_before(text, start)
+        if start > 0 and not doc.sections and not names_in(text[start : units[i].end]):
+            subject = subject_before(text, start)
         chunks.append(
             Chunk(
                 chunk_id=f"{doc.doc_id}#{len(chunks):03d}",
@@ -62,10 +161,20 @@ def chunk_document(
                 text=text[start:end],
                 start=start,
                 end=end,
+                heading=heading_path(doc.sections, start),
+                lead=lead,
+                locator=locator(doc.marks, start, end),
                 subject=subject,
             )
         )
-        if j + 1 >= len(pieces):
+        if j + 1 >= len(units):
             break
-        i = max(j + 1 - overlap, i + 1)
+        step = j + 1
+        # prose chunks share their last sentences with the next one; rows, items and headings do not
+        back = 0
+        while back < overlap and step - back - 1 > i and units[step - back - 1].kind == "sentence":
+            if units[step].kind != "sentence" or units[step].paragraph:
+                break
+            back += 1
+        i = max(step - back, i + 1)
     return chunks

@@ -1,164 +1,134 @@
-"""Files -> ``Document``: one loader per suffix, then the same general cleaning rules."""
+"""Files -> ``Document``: a loader per format extracts blocks, cleaning removes furniture, and the
+blocks are joined into one text whose headings, tables and page or row locators are kept as
+offsets. Nothing is dropped for being short: a one-line notice is a document too.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import logging
 import re
-from html.parser import HTMLParser
+from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
 
-import yaml
-
+from .clean import Cleaner
 from .errors import CorpusError
-from .normalize import fold, has_mojibake, remove_mojibake, split_sentences, strip_pinyin
-from .types import Document
+from .loaders import LOADERS, SUFFIXES, Block, Extracted
+from .normalize import has_mojibake, remove_mojibake, split_sentences, strip_pinyin
+from .types import Document, Mark, Removal, Section, Table
 
 log = logging.getLogger(__name__)
 
-SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+__all__ = ["SUFFIXES", "corpus_files", "doc_id_of", "load_corpus", "load_document", "read_document"]
 
-# A line that starts the page furniture after an article: everything from it on is dropped.
-_TAIL_RE = re.compile(
-    r"^[-*#>\s]*(相关推荐|相关阅读|相关文章|推荐阅读|猜你喜欢|热门推荐|延伸阅读|发表回复|发表评论"
-    r"|网友评论|免责声明)\s*[:：]?\s*$"
-)
-# Single lines of site furniture, matched on the folded (simplified, lower-case) line.
-_BOILERPLATE_RE = re.compile(
-    r"上一篇|下一篇|转载请注明|打赏|扫一扫|分享到|的头像|关注微信|关注我们|点击关注|阅读原文"
-    r"|您的邮箱地址不会被公开|必填项已用|版权所有|all rights reserved|责任编辑[:：]"
-)
-_FRONT_MATTER_RE = re.compile(r"\A\ufeff?---\s*\n(.*?)\n---\s*\n", re.S)
-_IMAGE_RE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_LINK_ONLY_RE = re.compile(r"^\s*\[[^\]]*\]\([^)]*\)\s*$")
-_LINK_RE = re.compile(r"\[([^\]]+)\]\((?:https?://|/)[^)]*\)")
-_URL_ONLY_RE = re.compile(r"^\s*(https?://\S+|www\.\S+)\s*$")
-_HEADING_BOLD_RE = re.compile(r"\*\*([^*\n。！？]{1,40})\*\*")
 _SOURCE_RE = re.compile(r"^[>\s]*[(（]?(?:文章)?(?:来源|來源|本文来自|本文來自)[:：]?\s*(.+?)[)）]?$")
 _DATE_RE = re.compile(r"(20\d\d)\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})")
-_NOISE_LINE_RE = re.compile(r"^[\W\d_]{0,6}$")
 
 
-class _HTMLText(HTMLParser):
-    """Visible text of an HTML page, one block element per line; <title> kept apart."""
-
-    SKIP: ClassVar[set[str]] = {
-        "script",
-        "style",
-        "nav",
-        "footer",
-        "header",
-        "aside",
-        "form",
-        "noscript",
-        "svg",
-    }
-    BLOCK: ClassVar[set[str]] = {
-        "p",
-        "div",
-        "br",
-        "li",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "tr",
-        "section",
-        "article",
-        "blockquote",
-        "pre",
-    }
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.title = ""
-        self._skip = 0
-        self._in_title = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.SKIP:
-            self._skip += 1
-        elif tag == "title":
-            self._in_title = True
-        elif tag in self.BLOCK:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.SKIP and self._skip:
-            self._skip -= 1
-        elif tag == "title":
-            self._in_title = False
-        elif tag in self.BLOCK:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if self._in_title:
-            self.title += data
-        elif not self._skip:
-            self.parts.append(data)
-
-
-def _decode(raw: bytes, path: Path) -> str:
-    if b"\x00" in raw[:4096]:
-        raise CorpusError(f"{path} looks binary (NUL bytes): only text, markdown and HTML index")
-    for encoding in ("utf-8-sig", "gb18030"):
+def doc_id_of(path: Path, root: Path | None) -> str:
+    """A document's id: its path relative to the corpus folder, with folders and extension."""
+    if root is not None:
         try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
+            return path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            pass
+    return path.name
+
+
+@dataclass
+class _Assembled:
+    text: str
+    sections: list[Section]
+    tables: list[Table]
+    marks: list[Mark]
+    chars_in: int
+    removed: list[Removal]
+    garbled: set[int]  # starts of lines that had garbled characters cut out
+
+
+def _assemble(ex: Extracted) -> _Assembled:
+    """Clean the blocks and join them into one text with its structure as offsets."""
+    cleaner = Cleaner()
+    parts: list[str] = []
+    sections: list[Section] = []
+    tables: list[Table] = []
+    marks: list[Mark] = []
+    pos = 0
+    chars_in = 0
+    header: Block | None = None
+    blank = False
+    garbled: set[int] = set()
+
+    def add(text: str) -> int:
+        nonlocal pos
+        if parts:
+            parts.append("\n")
+            pos += 1
+        start = pos
+        parts.append(text)
+        pos += len(text)
+        return start
+
+    for block in ex.blocks:
+        chars_in += _content_chars(block.text)
+        text = cleaner.line(block.text) if ex.web else re.sub(r"\s+", " ", strip_pinyin(block.text)).strip()
+        if not text:
+            blank = bool(parts)
+            if block.kind == "text":
+                header = None
             continue
-    raise CorpusError(f"{path} is neither UTF-8 nor GB18030 text: re-save it as UTF-8")
+        if blank and parts and parts[-1] != "\n":
+            parts.append("\n")  # keep one blank line between paragraphs
+            pos += 1
+        blank = False
+        start = add(text)
+        if cleaner.garbled:
+            garbled.add(start)
+        if block.kind == "heading":
+            sections.append(Section(start=start, level=max(1, block.level), title=text))
+            header = None
+        elif block.kind == "header":
+            header = block
+            tables.append(Table(start=start, end=pos, header=text))
+        elif block.kind == "row":
+            if header is not None and tables:
+                tables[-1].end = pos
+            else:
+                tables.append(Table(start=start, end=pos, header=""))
+                header = Block("", "header")
+        else:
+            header = None
+        if block.where:
+            if marks and marks[-1].label == block.where and marks[-1].end >= start - 2:
+                marks[-1].end = pos
+            else:
+                marks.append(Mark(start=start, end=pos, label=block.where))
+    removed = [Removal(reason=r.reason, text=r.text) for r in cleaner.removed]
+    return _Assembled("".join(parts), sections, tables, marks, chars_in, removed, garbled)
 
 
-def _front_matter(text: str) -> tuple[dict[str, object], str]:
-    m = _FRONT_MATTER_RE.match(text)
-    if not m:
-        return {}, text
-    try:
-        meta = yaml.safe_load(m.group(1))
-    except yaml.YAMLError:
-        meta = None
-    return (meta if isinstance(meta, dict) else {}), text[m.end() :]
-
-
-def clean_text(text: str) -> str:
-    """General cleaning of an article's text (markdown or plain); see the module rules."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u3000", " ")
+def _content_chars(text: str) -> int:
+    """Characters of text, conversion artefacts (pinyin annotations, mojibake) not counted."""
     text = strip_pinyin(text)
-    text = _IMAGE_RE.sub("", text)
-    text = _HEADING_BOLD_RE.sub(r"\n\1\n", text)
-    text = text.replace("**", "")
-    lines: list[str] = []
-    for line in text.split("\n"):
-        line = re.sub(r"[ \t\xa0]+", " ", line).strip()
-        line = re.sub(r"^#{1,6}\s+", "", line)
-        line = re.sub(r"^>\s*", "", line)
-        if _TAIL_RE.match(line) or _TAIL_RE.match(fold(line)):
-            break
-        if _LINK_ONLY_RE.match(line) or _URL_ONLY_RE.match(line):
-            continue
-        line = _LINK_RE.sub(r"\1", line)
-        folded = fold(line)
-        if _BOILERPLATE_RE.search(folded):
-            continue
-        if has_mojibake(line):
-            line = remove_mojibake(line)  # cut the garbled runs, keep the rest
-            if len(line) < 80 and not re.search(r"[。！？]", line):
-                continue  # what is left is a broken heading: nothing of the article is lost
-        if line and _NOISE_LINE_RE.match(line):
-            continue  # "(0)", "|", "1/3": counters and separators
-        if line or (lines and lines[-1]):
-            lines.append(line)
-    return "\n".join(lines).strip()
+    if has_mojibake(text):
+        text = remove_mojibake(text)
+    return len(re.sub(r"\s", "", text))
 
 
-def _title_of(text: str, fallback: str) -> str:
-    for line in text.split("\n")[:3]:
-        if line and len(line) <= 60 and not _SOURCE_RE.match(line) and line[-1] not in "。！？":
+def _title_of(doc: _Assembled, fallback: str) -> str:
+    """The first heading near the top, else the first short line that is not a source line
+    and was not garbled, else the start of the first sentence."""
+    if doc.sections and doc.sections[0].start < 200:
+        return doc.sections[0].title
+    lines, start = [], 0
+    for line in doc.text.split("\n"):
+        if start not in doc.garbled and not _SOURCE_RE.match(line):
+            lines.append(line.strip())
+        start += len(line) + 1
+    for line in lines[:3]:
+        if line and len(line) <= 60 and line[-1] not in "。！？.!?":
             return line
+    text = "\n".join(lines)
     spans = split_sentences(text)
     if spans:
         first = text[spans[0][0] : spans[0][1]]
@@ -167,16 +137,14 @@ def _title_of(text: str, fallback: str) -> str:
 
 
 def _source_of(text: str) -> str | None:
-    for line in text.split("\n"):
+    for line in text.split("\n")[:40]:
         m = _SOURCE_RE.match(line)
         if m and len(line) < 80:
             return m.group(1).strip()
     return None
 
 
-def _date_of(meta: dict[str, object], text: str) -> str | None:
-    if meta.get("date"):
-        return str(meta["date"])
+def _date_of(text: str) -> str | None:
     for line in text.split("\n")[:4]:
         m = _DATE_RE.search(line)
         if m:
@@ -184,46 +152,75 @@ def _date_of(meta: dict[str, object], text: str) -> str | None:
     return None
 
 
-def load_document(path: Path) -> Document:
+def read_document(raw: bytes, name: str, doc_id: str, path: str = "") -> Document:
+    """Turn a file's bytes into a ``Document``; raises ``CorpusError`` when it cannot be used."""
+    suffix = Path(name).suffix.lower()
+    loader = LOADERS.get(suffix)
+    if loader is None:
+        raise CorpusError(
+            f"{name}: {suffix or 'no extension'} files cannot be indexed; use {', '.join(SUFFIXES)}"
+        )
+    if not raw.strip():
+        raise CorpusError(f"{name} is empty (0 bytes of text)")
+    ex = loader.load(raw, name)
+    doc = _assemble(ex)
+    if not doc.text.strip() and ex.web:
+        # nothing but what looks like furniture: keep the text as it is rather than lose the file
+        log.warning("%s holds only what looks like page furniture: indexed without cleaning", name)
+        doc = _assemble(Extracted(ex.blocks, web=False))
+        doc.removed = [Removal(reason="kept uncleaned: the whole file looked like page furniture", text="")]
+    text = doc.text
+    if not text.strip():
+        raise CorpusError(f"{name} holds no text: it is blank")
+    kept = len(re.sub(r"\s", "", text))
+    title = strip_pinyin(ex.title.strip() or _title_of(doc, Path(name).stem))
+    return Document(
+        doc_id=doc_id,
+        path=path or name,
+        title=title,
+        date=ex.date or _date_of(text),
+        source=ex.source or _source_of(text),
+        format=suffix,
+        text=text,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        sections=doc.sections,
+        tables=doc.tables,
+        marks=doc.marks,
+        chars_in=max(doc.chars_in, kept),
+        chars_kept=kept,
+        removed=doc.removed,
+    )
+
+
+def load_document(path: Path, root: Path | None = None) -> Document:
     """Read and clean one file. Raises ``CorpusError`` when it cannot be used."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise CorpusError(f"cannot read {path}: {exc.strerror}") from exc
-    text = _decode(raw, path)
-    meta: dict[str, object] = {}
-    html_title = ""
-    if path.suffix.lower() in (".html", ".htm"):
-        parser = _HTMLText()
-        parser.feed(text)
-        text, html_title = "".join(parser.parts), parser.title.strip()
-    else:
-        meta, text = _front_matter(text)
-    cleaned = clean_text(text)
-    if len(cleaned) < 20:
-        raise CorpusError(f"{path} holds no article text after cleaning: is it empty?")
-    title = str(meta.get("title") or html_title or _title_of(cleaned, path.stem)).strip()
-    source = meta.get("source")
-    return Document(
-        doc_id=path.stem,
-        path=str(path),
-        title=strip_pinyin(title),
-        date=_date_of(meta, cleaned),
-        source=str(source) if source else _source_of(cleaned),
-        text=cleaned,
-        sha256=hashlib.sha256(raw).hexdigest(),
-    )
+        raise CorpusError(
+            f"cannot read {path}: {exc.strerror or exc}; check that the file is readable"
+        ) from exc
+    try:
+        return read_document(raw, path.name, doc_id_of(path, root), str(path))
+    except CorpusError as exc:
+        raise CorpusError(str(exc).replace(path.name, str(path), 1)) from exc
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
-    """The indexable files of a corpus folder, sorted; raises if the folder is missing."""
+    """The indexable files of a corpus folder and its subfolders, sorted; hidden ones skipped."""
     if not corpus_dir.is_dir():
         raise CorpusError(f"corpus folder {corpus_dir} does not exist: create it or set RAG_CORPUS_DIR")
-    return sorted(
-        p
-        for p in corpus_dir.rglob("*")
-        if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith(".")
-    )
+    try:
+        found = [
+            p
+            for p in corpus_dir.rglob("*")
+            if p.suffix.lower() in SUFFIXES
+            and not any(part.startswith((".", "~$")) for part in p.relative_to(corpus_dir).parts)
+            and p.is_file()
+        ]
+    except OSError as exc:
+        raise CorpusError(f"cannot list {corpus_dir}: {exc.strerror or exc}; check its permissions") from exc
+    return sorted(found)
 
 
 def load_corpus(corpus_dir: Path) -> list[Document]:
@@ -231,7 +228,7 @@ def load_corpus(corpus_dir: Path) -> list[Document]:
     docs = []
     for path in corpus_files(corpus_dir):
         try:
-            docs.append(load_document(path))
+            docs.append(load_document(path, corpus_dir))
         except CorpusError as exc:
             log.warning("skipped: %s", exc)
     return docs

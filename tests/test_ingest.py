@@ -1,13 +1,20 @@
+"""Ingestion on real files of every supported format, generated here with the libraries that
+write them (fpdf2, python-docx, openpyxl), and on the seed articles."""
+
+import glob
 import logging
 from pathlib import Path
 
 import pytest
 
+from rag.chunk import chunk_document
+from rag.clean import Cleaner
 from rag.errors import CorpusError
-from rag.ingest import clean_text, load_corpus, load_document
+from rag.ingest import load_corpus, load_document
 from rag.normalize import fold
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+CJK_FONTS = sorted(glob.glob("/usr/share/fonts/**/NotoSansCJK-Regular.tt*", recursive=True))
 
 
 @pytest.fixture(scope="module")
@@ -15,95 +22,182 @@ def docs() -> dict[str, object]:
     return {d.doc_id: d for d in load_corpus(SEEDS)}
 
 
-def test_all_seeds_load_with_titles(docs: dict) -> None:
-    assert len(docs) == 5
-    assert docs["000_c4a4f23599adab00"].title == "商业银行接入DeepSeek大赛:谁抢先,谁落后"
-    assert docs["002_7c08d024b419e123"].date == "2025-02-13 11:52:03"
-    assert docs["003_6821db6e00fcbe24"].title.startswith("金融圈加速DeepSeek本地化部署")
+def test_all_seeds_load_with_titles_and_ids_that_are_their_file_names(docs: dict) -> None:
+    assert sorted(docs) == sorted(p.name for p in SEEDS.glob("*.txt"))
+    assert docs["000_c4a4f23599adab00.txt"].title == "商业银行接入DeepSeek大赛:谁抢先,谁落后"
+    assert docs["002_7c08d024b419e123.txt"].date.startswith("2025-02-13")
+    assert docs["003_6821db6e00fcbe24.txt"].title.startswith("金融圈加速DeepSeek本地化部署")
     # the spam headline with mojibake at the top of 004 is not taken as its title
-    assert "生物混戰" not in docs["004_967d3e782a009d5f"].title
+    assert "生物混戰" not in docs["004_967d3e782a009d5f.txt"].title
 
 
 def test_boilerplate_and_artefacts_removed(docs: dict) -> None:
     joined = "\n".join(d.text for d in docs.values())
-    for junk in (
-        "(yè)",
-        "(zhàn)",
-        "相关推荐",
-        "上一篇",
-        "打赏",
-        "免責聲明",
-        "![",
-        "https://",
-        "发表回复",
-        "您的邮箱地址",
-        "title:",
-        "**",
-        "火星财经的头像",
-    ):
+    for junk in ("(yè)", "(zhàn)", "相关推荐", "上一篇", "打赏", "免責聲明", "![", "https://", "发表回复"):
         assert junk not in joined, junk
     assert "\n\n\n" not in joined
 
 
-def test_article_bodies_stay_complete(docs: dict) -> None:
-    # last body sentences of each article survive cleaning
-    assert "而民营银行与互联网银行则可能利用DeepSeek的技术优势" in docs["000_c4a4f23599adab00"].text
-    assert "降低人為操作失誤率" in docs["001_52125b8569c8db8d"].text
-    assert "是金融业人工智能技术运用方面应严肃面对的重大问题" in docs["002_7c08d024b419e123"].text
-    assert "金融智能化进度会大大加快" in docs["003_6821db6e00fcbe24"].text
-    assert "為客戶提供更加優質、高效、安全的金融服務" in docs["004_967d3e782a009d5f"].text
-    # a sentence with a garbled run keeps its facts
-    assert "咨詢解決率從70%提升至85%" in docs["004_967d3e782a009d5f"].text
-    assert "2月末報道" in docs["001_52125b8569c8db8d"].text
+def test_article_bodies_stay_complete_and_removals_are_recorded(docs: dict) -> None:
+    assert "而民营银行与互联网银行则可能利用DeepSeek的技术优势" in docs["000_c4a4f23599adab00.txt"].text
+    assert "降低人為操作失誤率" in docs["001_52125b8569c8db8d.txt"].text
+    assert "是金融业人工智能技术运用方面应严肃面对的重大问题" in docs["002_7c08d024b419e123.txt"].text
+    assert "金融智能化进度会大大加快" in docs["003_6821db6e00fcbe24.txt"].text
+    assert "為客戶提供更加優質、高效、安全的金融服務" in docs["004_967d3e782a009d5f.txt"].text
+    assert "咨詢解決率從70%提升至85%" in docs["004_967d3e782a009d5f.txt"].text  # garbled run cut, facts kept
+    for d in docs.values():
+        assert d.kept_share > 0.6, (d.doc_id, d.kept_share)
+    assert any(r.reason == "pinyin annotations" for d in docs.values() for r in d.removed)
 
 
-def test_markdown_front_matter_becomes_metadata(tmp_path: Path) -> None:
+def test_an_article_on_one_line_keeps_its_text_when_furniture_is_cut_from_it(tmp_path: Path) -> None:
+    body = "某市马拉松赛昨日举行，男子组冠军成绩为2小时8分。女子组由本地选手夺冠。"
+    f = tmp_path / "one-line.html"
+    f.write_text(f"<p>{body}（责任编辑：王明）返回搜狐，查看更多 分享到：</p>", encoding="utf-8")
+    doc = load_document(f)
+    assert body in doc.text and "责任编辑" not in doc.text and "返回搜狐" not in doc.text
+    assert {r.reason for r in doc.removed} >= {"editor credit", "portal trailer"}
+
+
+def test_a_tail_marker_ends_the_article_but_not_before_it() -> None:
+    cleaner = Cleaner()
+    lines = ["正文第一段。", "上一篇 2025年3月10日", "相关推荐", "另一篇文章的摘要。"]
+    assert [cleaner.line(x) for x in lines] == ["正文第一段。", "2025年3月10日", "", ""]
+
+
+def test_a_file_that_is_only_furniture_is_kept_rather_than_lost(tmp_path: Path) -> None:
+    f = tmp_path / "notice.html"
+    f.write_text("<p>相关推荐</p><p>本站公告：周六停机维护。</p>", encoding="utf-8")
+    doc = load_document(f)
+    assert "周六停机维护" in doc.text
+
+
+def test_markdown_front_matter_headings_and_lists(tmp_path: Path) -> None:
     f = tmp_path / "note.md"
     f.write_text(
-        '---\ntitle: "测试标题"\ndate: "2025-03-01"\nsource: "内部"\n---\n\n'
-        "![img](http://x/y.png)\n**小标题**正文第一句。正文第二句(AI)。\n\n[qq](https://q.com/a)\n",
+        '---\ntitle: "设备手册"\ndate: "2025-03-01"\nsource: "内部"\n---\n\n'
+        "# 安装\n\n![img](http://x/y.png)\n安装前请断电。\n\n## 步骤\n\n1. 打开包装。\n2. **固定**底座。\n",
         encoding="utf-8",
     )
     doc = load_document(f)
-    assert (doc.title, doc.date, doc.source) == ("测试标题", "2025-03-01", "内部")
-    assert doc.text == "小标题\n正文第一句。正文第二句(AI)。"
+    assert (doc.title, doc.date, doc.source) == ("设备手册", "2025-03-01", "内部")
+    assert [s.title for s in doc.sections] == ["安装", "步骤"]
+    assert "![" not in doc.text and "**" not in doc.text and "固定底座" in doc.text
 
 
-def test_html_visible_text_only(tmp_path: Path) -> None:
+def test_html_visible_text_headings_and_tables(tmp_path: Path) -> None:
     f = tmp_path / "page.html"
     f.write_text(
         "<html><head><title>网页标题</title><script>var x=1;</script></head><body>"
-        "<nav>首页 | 新闻</nav><p>第一段正文内容，足够长的一句话。</p><p>第二段&amp;内容。</p>"
+        "<nav>首页 | 新闻</nav><h2>收费</h2><p>第一段正文内容。</p>"
+        "<table><tr><th>项目</th><th>价格</th></tr><tr><td>年卡</td><td>300元</td></tr></table>"
         "<footer>版权所有</footer></body></html>",
         encoding="utf-8",
     )
     doc = load_document(f)
     assert doc.title == "网页标题"
-    assert doc.text == "第一段正文内容，足够长的一句话。\n\n第二段&内容。"
+    assert "var x" not in doc.text and "首页 | 新闻" not in doc.text
+    assert "第一段正文内容。" in doc.text and [s.title for s in doc.sections] == ["收费"]
+    assert "项目: 年卡；价格: 300元" in doc.text or "年卡 | 300元" in doc.text
 
 
-def test_gb18030_text_is_decoded(tmp_path: Path) -> None:
-    f = tmp_path / "gbk.txt"
-    f.write_bytes("国有银行加速部署大模型，这是一段足够长的正文。".encode("gb18030"))
-    assert "国有银行" in load_document(f).text
+@pytest.mark.parametrize("encoding", ["gb18030", "big5", "utf-16", "utf-8-sig"])
+def test_text_encodings_are_detected(tmp_path: Path, encoding: str) -> None:
+    text = "國有銀行加速部署大模型，這是一段足夠長的正文，用來檢測編碼。" * 3
+    f = tmp_path / f"{encoding}.txt"
+    f.write_bytes(text.encode(encoding))
+    assert "國有銀行加速部署大模型" in load_document(f).text
 
 
-def test_related_list_and_navigation_cut() -> None:
-    text = "正文第一段。\n上一篇 2025年3月10日\n相关推荐\n另一篇文章的摘要。"
-    assert clean_text(text) == "正文第一段。"
+def _pdf(path: Path, pages: list[str], font: str | None) -> None:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    if font:
+        pdf.add_font("cjk", fname=font)
+    for page in pages:
+        pdf.add_page()
+        pdf.set_font("cjk" if font else "Helvetica", size=12)
+        pdf.multi_cell(0, 8, page)
+    pdf.output(str(path))
 
 
-def test_unreadable_files_are_skipped_with_a_warning(
+def test_pdf_text_layer_with_page_locators(tmp_path: Path) -> None:
+    f = tmp_path / "guide.pdf"
+    _pdf(f, ["Router guide\nReset: hold the button for 10 seconds.", "Warranty lasts 24 months."], None)
+    doc = load_document(f)
+    assert "hold the button for 10 seconds" in doc.text and "24 months" in doc.text
+    chunks = chunk_document(doc, chunk_chars=40)
+    by_text = {c.text: c.locator for c in chunks}
+    assert any("24 months" in t and loc == "第2页" for t, loc in by_text.items())
+
+
+@pytest.mark.skipif(not CJK_FONTS, reason="needs fonts-noto-cjk (installed by `make browser`)")
+def test_chinese_pdf(tmp_path: Path) -> None:
+    f = tmp_path / "制度.pdf"
+    _pdf(f, ["第一章 总则\n员工出差住宿费标准为每晚500元。"], CJK_FONTS[0])
+    doc = load_document(f)
+    assert "员工出差住宿费标准为每晚500元。" in doc.text and "\x00" not in doc.text
+
+
+def test_docx_headings_paragraphs_and_tables(tmp_path: Path) -> None:
+    import docx
+
+    d = docx.Document()
+    d.add_heading("差旅管理办法", level=1)
+    d.add_heading("第三章 住宿", level=2)
+    d.add_paragraph("住宿费按城市分级报销。")
+    table = d.add_table(rows=2, cols=2)
+    table.rows[0].cells[0].text, table.rows[0].cells[1].text = "城市", "标准"
+    table.rows[1].cells[0].text, table.rows[1].cells[1].text = "一线城市", "每晚600元"
+    f = tmp_path / "policy.docx"
+    d.save(str(f))
+    doc = load_document(f)
+    assert doc.title == "差旅管理办法"
+    assert [s.title for s in doc.sections] == ["差旅管理办法", "第三章 住宿"]
+    assert "住宿费按城市分级报销。" in doc.text and "每晚600元" in doc.text
+    row_chunk = next(c for c in chunk_document(doc, chunk_chars=60) if "每晚600元" in c.text)
+    assert "第三章 住宿" in row_chunk.heading and "城市" in row_chunk.text + row_chunk.lead
+
+
+def test_xlsx_and_csv_rows_name_their_columns(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "费用表"
+    sheet.append(["项目", "金额"])
+    sheet.append(["打印机维修", 350])
+    sheet.append(["耗材", 120.0])
+    f = tmp_path / "costs.xlsx"
+    book.save(str(f))
+    doc = load_document(f)
+    assert "项目: 打印机维修；金额: 350" in doc.text and "金额: 120" in doc.text
+    chunk = next(c for c in chunk_document(doc) if "打印机维修" in c.text)
+    assert "费用表" in chunk.locator
+
+    c = tmp_path / "名单.csv"
+    c.write_bytes("姓名,部门\n张三,财务部\n李四,技术部\n".encode("gb18030"))
+    assert "姓名: 李四；部门: 技术部" in load_document(c).text
+
+
+def test_every_document_is_kept_and_bad_files_are_named(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    (tmp_path / "good.txt").write_text("这是一篇可以读取的正常文章，内容足够长。", encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "good.txt").write_text("这是一篇可以读取的正常文章。", encoding="utf-8")
+    (tmp_path / "sub" / "good.txt").write_text("同名但在子文件夹里的另一篇。", encoding="utf-8")
+    (tmp_path / "short.md").write_text("停电通知：明日9点。", encoding="utf-8")
     (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02binary")
     (tmp_path / "empty.md").write_text("", encoding="utf-8")
-    (tmp_path / "ignored.pdf").write_bytes(b"%PDF-1.4")
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
+    (tmp_path / ".hidden.txt").write_text("不应被索引。", encoding="utf-8")
     with caplog.at_level(logging.WARNING):
         docs = load_corpus(tmp_path)
-    assert [d.doc_id for d in docs] == ["good"]
-    assert "binary.txt" in caplog.text and "empty.md" in caplog.text
+    assert [d.doc_id for d in docs] == ["good.txt", "short.md", "sub/good.txt"]
+    for name in ("binary.txt", "empty.md", "broken.pdf"):
+        assert name in caplog.text
 
 
 def test_missing_corpus_folder_is_a_clear_error(tmp_path: Path) -> None:
@@ -111,5 +205,12 @@ def test_missing_corpus_folder_is_a_clear_error(tmp_path: Path) -> None:
         load_corpus(tmp_path / "nope")
 
 
+def test_unsupported_format_is_a_clear_error(tmp_path: Path) -> None:
+    f = tmp_path / "slides.pptx"
+    f.write_bytes(b"PK\x03\x04")
+    with pytest.raises(CorpusError, match=r"\.pptx files cannot be indexed; use .*\.docx"):
+        load_document(f)
+
+
 def test_fold_of_cleaned_seed_finds_simplified_phrase(docs: dict) -> None:
-    assert "江苏银行将deepseek率先应用于" in fold(docs["004_967d3e782a009d5f"].text)
+    assert "江苏银行将deepseek率先应用于" in fold(docs["004_967d3e782a009d5f.txt"].text)
