@@ -23,11 +23,12 @@ from .errors import (
 from .index import BuildReport
 from .pipeline import Pipeline, default_pipeline
 from .settings import Settings
-from .types import Answer, Citation, Hit, Timings
+from .types import Answer, Chunk, Citation, Hit, Timings
 
 __all__ = [
     "Answer",
     "BuildReport",
+    "Chunk",
     "Citation",
     "ConfigError",
     "CorpusError",
@@ -59,7 +60,8 @@ def ask(question: str, history: list[tuple[str, str]] | None = None) -> Answer:
 
 
 def ask_stream(question: str, history: list[tuple[str, str]] | None = None) -> Iterator[StreamEvent]:
-    """Like ``ask``: yields the candidate passages, then text as it is generated, then the Answer."""
+    """Like ``ask``: yields the candidate passages, then each verified sentence as it passes,
+    then the Answer."""
     return default_pipeline().ask_stream(question, history)
 
 

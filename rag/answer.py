@@ -1,36 +1,38 @@
-"""ask(): question -> retrieve -> select passages -> prompt -> generate -> verify -> Answer."""
+"""ask(): question -> retrieve -> passages -> prompt -> generate -> verify -> Answer.
+
+Only verified text reaches the user. The model's output is read sentence by sentence; each
+sentence is checked against the passages as soon as it is complete (``verify``), and the
+first one that answers what was asked decides, with the retrieval evidence, the answer's
+confidence (``confidence``). Below the calibrated threshold the assistant abstains, and
+nothing it withdrew was ever shown; above it, every later sentence that passes is shown as
+it passes, and one that fails is dropped.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 
+from .confidence import Calibration, Evidence, best_case, evidence, features
 from .context import Passage, select_passages
 from .errors import InputError
 from .generate import Generator, Message
 from .lexicon import Lexicon
-from .normalize import fold, is_english, is_traditional, split_sentences, to_traditional
+from .normalize import to_traditional
 from .prompts import message, render_user, system_prompt
+from .question import Question, resolve
 from .retrieve import Retriever
 from .settings import Settings
 from .types import Answer, Citation, Hit, Timings
-from .verify import (
-    CheckedSentence,
-    asks_for_figure,
-    check_sentence,
-    dates_of,
-    is_refusal,
-    question_constraints,
-    split_answer,
-    support_span,
-)
+from .verify import SentenceCheck, answers_the_type, check_sentence, conflict_notes, split_answer
 
 log = logging.getLogger(__name__)
 
 StreamEvent = list[Citation] | str | Answer
-_PRONOUN_RE = re.compile(r"它们|它|该行|这家银行|这家|该银行|其|他们|they|it|its|this bank", re.I)
+_MARK_START = "[【［"
 
 
 def validate_question(question: object, settings: Settings) -> str:
@@ -44,41 +46,34 @@ def validate_question(question: object, settings: Settings) -> str:
             f"the question has {len(text)} characters, more than the limit of "
             f"{settings.max_question_chars}: shorten it (or raise RAG_MAX_QUESTION_CHARS)"
         )
+    if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text):
+        raise InputError("the question holds control characters: type or paste it as plain text")
     return text
-
-
-def resolve_followup(question: str, history: list[tuple[str, str]] | None, lexicon: Lexicon) -> str:
-    """Make a follow-up self-contained: borrow the names of the earlier turn it refers to."""
-    if not history or lexicon.extract(question):
-        return question
-    for user_turn, _ in reversed(history):
-        names = sorted(n for n in lexicon.extract(user_turn) if n != "deepseek")
-        if names:
-            subject = "、".join(names)
-            if _PRONOUN_RE.search(question):
-                return _PRONOUN_RE.sub(subject, question, count=1)
-            return f"{subject}：{question}"
-    return question
 
 
 def _passage_block(passages: list[Passage]) -> str:
     return "\n".join(f"[{p.n}] {p.prompt_text}" for p in passages)
 
 
-def build_messages(question: str, passages: list[Passage]) -> list[Message]:
-    language = message("language_en") if is_english(question) else ""
+def build_messages(question: Question, passages: list[Passage]) -> list[Message]:
+    """The fixed instructions first (their KV cache is reused), then passages and question."""
+    language = message("language_en") if question.english else ""
+    conversation = ""
+    for prev_q, prev_a in question.previous:
+        key = "conversation_en" if question.english else "conversation_zh"
+        answer = re.sub(r"\[\d+\]", "", prev_a)[:120]
+        conversation = message(key).replace("$question", prev_q[:120]).replace("$answer", answer)
+    asked = question.text if question.previous else question.query
     return [
         {"role": "system", "content": system_prompt()},
-        {"role": "user", "content": render_user(_passage_block(passages), question, language)},
+        {"role": "user", "content": render_user(_passage_block(passages), asked, language, conversation)},
     ]
 
 
 def _citation(p: Passage, verified: bool, span: tuple[int, int] | None) -> Citation:
     return Citation(
         n=p.n,
-        doc_id=p.hit.doc_id,
-        chunk_id=p.hit.chunk_id,
-        title=p.hit.title,
+        chunk=p.chunk,
         text=p.text,
         start=p.start,
         end=p.end,
@@ -92,73 +87,109 @@ def passages_as_citations(passages: list[Passage]) -> list[Citation]:
     return [_citation(p, False, None) for p in passages]
 
 
-def _conflict_notes(
-    kept: list[CheckedSentence],
-    passages: list[Passage],
-    hits: list[Hit],
-    question: str,
-    lexicon: Lexicon,
-) -> list[str]:
-    """Where another article gives a different date for what was asked, say so and cite it.
-
-    Retrieved hits that did not fit in the prompt are searched too; a passage of one that is
-    cited here is appended to ``passages`` under the next number.
-    """
-    names, _, terms = question_constraints(question, lexicon)
-    names.discard("deepseek")  # the corpus's common topic says nothing about who
-    cited = {c for s in kept for c in s.cites}
-    given = {d for s in kept for d in dates_of(s.text)}
-    if not given or not names:
-        return []
-    others = [
-        p
-        for p in select_passages(question, hits, lexicon, max_passages=len(hits), budget=10**6)
-        if not any(p.hit.doc_id == q.hit.doc_id and p.start < q.end and q.start < p.end for q in passages)
-    ]
-    cited_docs = {p.hit.doc_id for p in passages if p.n in cited}
-    notes: list[str] = []
-    for p in [q for q in passages if q.n not in cited] + others:
-        if p.hit.doc_id in cited_docs:
-            continue
-        for a, b in split_sentences(p.text):
-            s = fold(p.text[a:b])
-            # the date's own sentence must name what was asked about
-            shared = sum(1 for t in terms if t in s) / len(terms) if terms else 1.0
-            if not all(n in s for n in names) or (shared < 0.5 and len(s) > 60):
-                continue
-            for date in dates_of(s):
-                if date in given:
-                    continue
-                if p not in passages:
-                    p.n = len(passages) + 1
-                    passages.append(p)
-                key = "conflict_en" if is_english(question) else "conflict_zh"
-                notes.append(message(key).format(value=date, cite=f"[{p.n}]"))
-                given.add(date)
-                cited_docs.add(p.hit.doc_id)
-    return notes
+def _end_sentence(sentence: str, english: bool) -> str:
+    """Put the full stop after the markers: '...10%[1]。'."""
+    body = re.sub(r"[。.!！?？;；]+(?=(\[\d+\])*$)", "", sentence)
+    if re.search(r"[。.!！?？]$", body):
+        return body
+    return body + ("." if english else "。")
 
 
-def _abstain(
-    question: str,
-    passages: list[Passage],
-    started: float,
-    timings: Timings,
-    raw: str = "",
-    removed: list[str] | None = None,
-) -> Answer:
-    text = message("abstain_en" if is_english(question) else "abstain_zh")
-    if is_traditional(question):
+@dataclass
+class _Run:
+    """The state of one answer while it streams."""
+
+    question: Question
+    passages: list[Passage]
+    evidence: Evidence
+    calibration: Calibration
+    started: float
+    similarity: Callable[[str], float] | None = None
+    timings: Timings = field(default_factory=Timings)
+    kept: list[SentenceCheck] = field(default_factory=list)
+    pending: list[SentenceCheck] = field(default_factory=list)  # verified, waiting for the decision
+    removed: list[str] = field(default_factory=list)
+    confidence: float = 0.0
+    signals: dict[str, float] = field(default_factory=dict)
+    withheld: str = ""
+    decided: bool = False
+    refused: str = ""  # why the answer was refused, once it is
+
+    def render(self, check: SentenceCheck) -> str:
+        text = check.text + "".join(f"[{n}]" for n in check.cites)
+        text = _end_sentence(text, self.question.english)
+        return (" " if self.question.english and self.kept else "") + text
+
+    def show(self, text: str) -> str:
+        if not self.timings.first_text:
+            self.timings.first_text = time.perf_counter() - self.started
+        return to_traditional(text) if self.question.traditional else text
+
+    def take(self, check: SentenceCheck) -> list[str]:
+        """Verified text to show now for one complete sentence (nothing until decided)."""
+        if not check.verified:
+            self.removed.append(check.text)
+            return []
+        if self.decided:
+            out = [self.render(check)]
+            self.kept.append(check)
+            return out
+        self.pending.append(check)
+        if not answers_the_type(self.pending, self.question):
+            return []  # e.g. no figure yet for "how many": wait for the sentence that gives one
+        sim = self.similarity(check.window) if self.similarity is not None else 1.0
+        feats = features(self.evidence, check, True, sim)
+        self.confidence = self.calibration.probability(feats)
+        self.signals = feats
+        if self.confidence < self.calibration.threshold:
+            self.refused = f"confidence {self.confidence:.2f} below {self.calibration.threshold:.2f}"
+            self.withheld = "".join(self.render(c) for c in self.pending)
+            self.pending = []
+            return []
+        self.decided = True
+        out = []
+        for c in self.pending:
+            out.append(self.render(c))
+            self.kept.append(c)
+        self.pending = []
+        return out
+
+
+def _complete(buffer: str, final: bool) -> tuple[list[str], str]:
+    """Split off the complete sentences of a growing answer (a sentence is complete once
+    text other than its citation markers follows it)."""
+    pieces = split_answer(buffer)
+    if final:
+        return pieces, ""
+    if len(pieces) < 2:
+        return [], buffer
+    last = pieces[-1]
+    done = pieces[:-1]
+    if last.lstrip()[:1] in _MARK_START or not last.strip():
+        done, last = pieces[:-2], "".join(pieces[-2:])
+    rest_at = buffer.rfind(last) if last else len(buffer)
+    return done, buffer[rest_at:]
+
+
+def _abstain(run: _Run, question_text: str, reason: str, raw: str = "") -> Answer:
+    text = message("abstain_en" if run.question.english else "abstain_zh")
+    if run.question.traditional:
         text = to_traditional(text)
-    timings.total = time.perf_counter() - started
+    run.timings.total = time.perf_counter() - run.started
+    if not run.timings.first_text:
+        run.timings.first_text = run.timings.total
     return Answer(
-        question=question,
+        question=question_text,
         text=text,
-        citations=passages_as_citations(passages),
+        citations=passages_as_citations(run.passages),
         abstained=True,
+        confidence=run.confidence,
+        reason=reason,
+        withheld=run.withheld,
+        signals=run.signals,
         raw_text=raw,
-        removed=removed or [],
-        timings=timings,
+        removed=run.removed,
+        timings=run.timings,
     )
 
 
@@ -170,86 +201,114 @@ def ask_stream(
     retriever: Retriever,
     generator: Generator,
     lexicon: Lexicon,
+    calibration: Calibration,
+    expand: Callable[[Question], str] | None = None,
+    similarity: Callable[[Question], Callable[[str], float]] | None = None,
 ) -> Iterator[StreamEvent]:
-    """Yield the candidate passages (``list[Citation]``), then text deltas, then the ``Answer``."""
+    """Yield the candidate passages (``list[Citation]``), then verified text, then the ``Answer``."""
     started = time.perf_counter()
     original = validate_question(question, settings)
-    timings = Timings()
-    resolved = resolve_followup(original, history, lexicon)
-    hits: list[Hit] = retriever.retrieve(resolved, k=settings.top_k + 3)
+    q = resolve(original, history)
+    query = expand(q) if expand else q.query
+    hits: list[Hit] = retriever.retrieve(query, k=settings.top_k + 3)
     passages = select_passages(
-        resolved, hits, lexicon, max_passages=settings.context_passages, budget=settings.context_chars
+        q, hits, lexicon, max_passages=settings.context_passages, budget=settings.context_chars
     )
-    timings.retrieve = time.perf_counter() - started
+    run = _Run(q, passages, evidence(q, hits, passages, lexicon), calibration, started)
+    run.similarity = similarity(q) if similarity is not None else None
+    run.timings.retrieve = time.perf_counter() - started
     yield passages_as_citations(passages)
 
-    best_dense = max((h.dense_score for h in hits if h.dense_score is not None), default=0.0)
-    constraints = question_constraints(resolved, lexicon)
-    names, years, _ = constraints
-    context = " ".join(p.folded for p in passages)
-    missing = [n for n in sorted(names | years) if n not in context]
-    threshold = settings.min_relevance_en if is_english(resolved) else settings.min_relevance
-    if not passages or best_dense < threshold or missing:
-        log.info("abstaining before generation: best=%.3f missing=%s", best_dense, missing)
-        answer = _abstain(original, passages, started, timings)
-        yield answer
+    best = best_case(calibration, run.evidence)
+    if not passages or run.evidence.missing or best < calibration.threshold:
+        reason = (
+            "no passage"
+            if not passages
+            else f"the documents never name {', '.join(run.evidence.missing)}"
+            if run.evidence.missing
+            else f"best possible confidence {best:.2f} below {calibration.threshold:.2f}"
+        )
+        log.info("abstaining before generation: %s", reason)
+        run.confidence = best
+        run.signals = features(run.evidence, None, True)
+        yield _abstain(run, original, reason)
         return
 
-    messages = build_messages(resolved, passages)
-    timings.prompt = time.perf_counter() - started - timings.retrieve
-    traditional = is_traditional(original)
-    pieces: list[str] = []
+    messages = build_messages(q, passages)
+    run.timings.prompt = time.perf_counter() - started - run.timings.retrieve
     gen_started = time.perf_counter()
-    for delta in generator.stream(messages, settings.max_tokens):
-        if not pieces:
-            timings.first_token = time.perf_counter() - started
-        pieces.append(delta)
-        yield to_traditional(delta) if traditional else delta
-    timings.generate = time.perf_counter() - gen_started
+    buffer, raw = "", ""
+    verify_s = 0.0
+    stream = generator.stream(messages, settings.max_tokens)
+    try:
+        for delta in stream:
+            if not raw:
+                run.timings.first_token = time.perf_counter() - started
+            raw += delta
+            buffer += delta
+            done, buffer = _complete(buffer, final=False)
+            t = time.perf_counter()
+            for sentence in done:
+                for text in run.take(check_sentence(sentence, passages, q, lexicon)):
+                    yield run.show(text)
+            verify_s += time.perf_counter() - t
+            if run.refused:
+                break  # the answer is refused: stop paying for tokens nobody will see
+    finally:
+        close = getattr(stream, "close", None)
+        if close is not None:
+            close()
+    t = time.perf_counter()
+    if not run.refused:
+        for sentence in _complete(buffer, final=True)[0]:
+            for text in run.take(check_sentence(sentence, passages, q, lexicon)):
+                yield run.show(text)
+    run.timings.generate = time.perf_counter() - gen_started
     stats = generator.stats
-    raw = "".join(pieces).strip()
+    notes: list[str] = []
+    if run.kept:
+        others = select_passages(q, hits, lexicon, max_passages=len(hits), budget=10**6)
+        notes = conflict_notes(run.kept, passages, others, q)
+        for note in notes:
+            yield run.show(("" if not q.english else " ") + note)
+    verify_s += time.perf_counter() - t
+    run.timings.verify = verify_s
 
-    verify_started = time.perf_counter()
-    checked = [check_sentence(s, passages, lexicon, constraints) for s in split_answer(raw)]
-    kept = [c for c in checked if c.verified and not is_refusal(c.text)]
-    removed = [c.text for c in checked if not c.verified]
-    if asks_for_figure(resolved) and not any(re.search(r"\d", c.text) for c in kept):
-        removed += [c.text for c in kept]  # asked for a figure or date, got none: no answer
-        kept = []
-    timings.verify = time.perf_counter() - verify_started
-    if not kept:
-        answer = _abstain(original, passages, started, timings, raw, removed)
+    if not run.kept:
+        if run.refused:
+            reason = run.refused
+        elif run.pending:
+            reason = "the answer does not give what was asked"
+            run.removed += [c.text for c in run.pending]
+        else:
+            reason = "no sentence of the answer passed the checks"
+        answer = _abstain(run, original, reason, raw.strip())
         answer.prompt_tokens, answer.generated_tokens = stats.prompt_tokens, stats.generated_tokens
         yield answer
         return
 
-    joiner = " " if is_english(original) else ""
-    parts = [c.text + "".join(f"[{n}]" for n in c.cites) for c in kept]
-    parts += _conflict_notes(kept, passages, hits, resolved, lexicon)
-    text = joiner.join(_end_sentence(p, is_english(original)) for p in parts)
-    if traditional:
+    parts = [run.render(c).strip() for c in run.kept] + notes
+    text = (" " if q.english else "").join(parts)
+    if q.traditional:
         text = to_traditional(text)
     by_n = {p.n: p for p in passages}
-    spans = {n: support_span(by_n[n], c.facts) for c in kept for n in c.cites if n in by_n}
-    cited = {n for c in kept for n in c.cites} | {int(m) for m in re.findall(r"\[(\d+)\]", text)}
-    citations = [_citation(p, p.n in spans, spans.get(p.n)) for p in passages if p.n in cited]
-    timings.total = time.perf_counter() - started
+    spans: dict[int, tuple[int, int]] = {}
+    for c in run.kept:
+        for n, span in c.spans.items():
+            spans.setdefault(n, span)
+    cited = {n for c in run.kept for n in c.cites} | {int(m) for m in re.findall(r"\[(\d+)\]", text)}
+    citations = [_citation(by_n[n], n in spans, spans.get(n)) for n in sorted(cited) if n in by_n]
+    run.timings.total = time.perf_counter() - started
     yield Answer(
         question=original,
         text=text,
         citations=citations,
         abstained=False,
-        removed=removed,
-        raw_text=raw,
-        timings=timings,
+        confidence=run.confidence,
+        signals=run.signals,
+        removed=run.removed,
+        raw_text=raw.strip(),
+        timings=run.timings,
         prompt_tokens=stats.prompt_tokens,
         generated_tokens=stats.generated_tokens,
     )
-
-
-def _end_sentence(sentence: str, english: bool) -> str:
-    """Put the full stop after the markers: '...10%[1]。'."""
-    body = re.sub(r"[。.!！?？;；]+(?=(\[\d+\])*$)", "", sentence)
-    if re.search(r"[。.!！?？]$", body):
-        return body
-    return body + ("." if english else "。")

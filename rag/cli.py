@@ -109,6 +109,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return run_cli(args, _settings(args))
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from .calibrate import run_cli
+
+    return run_cli(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rag", description="Offline question answering over your documents."
@@ -143,7 +149,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_models)
 
     p = sub.add_parser("eval", help="measure retrieval and answers on a Q&A set")
-    p.add_argument("--set", dest="eval_set", type=Path, help="JSONL evaluation set (default: eval/qa.jsonl)")
+    p.add_argument(
+        "--set",
+        dest="eval_set",
+        type=Path,
+        action="append",
+        help="JSONL evaluation set, repeatable (default: eval/qa.jsonl); all over the same corpus",
+    )
+    p.add_argument(
+        "--record",
+        action="store_true",
+        help="abstention threshold 0: keep every verified answer (for calibrate)",
+    )
     p.add_argument("--retrieval-only", action="store_true", help="skip answering")
     p.add_argument("--out", type=Path, default=Path("reports/latest"), help="report folder")
     p.add_argument("--compare", type=Path, help="an earlier report.json to compare with")
@@ -156,6 +173,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", type=Path)
     p.add_argument("--model", type=Path)
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("calibrate", help="fit the answer confidence on recorded evaluation reports")
+    p.add_argument("reports", nargs="+", type=Path, help="report.json files of `rag eval --record`")
+    p.add_argument("--out", type=Path, help="calibration file to write (default: the package's)")
+    p.add_argument("--l2", type=float, default=1.0, help="strength of the weight penalty")
+    p.set_defaults(func=cmd_calibrate)
     return parser
 
 

@@ -1,18 +1,20 @@
-"""Select the sentences worth the model's time: the best sentence of each hit and its neighbour.
+"""Select the sentences worth the model's time: the best sentences of each hit and their neighbours.
 
-Every prompt token costs ~18 ms of CPU before the first answer word, so passages are
-built from the sentences that match the question (with the previous sentence, which
-usually carries the subject a lone sentence loses: "该行..."), not from whole chunks.
+Every prompt token costs CPU time before the first answer word, so passages are built from
+the sentences that match the question best (with the sentence before, which usually carries
+the subject a lone sentence loses: "该行...", "It ..."), not from whole chunks. A sentence
+scores by the question's words it holds, each weighted by how specific it is in this corpus.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
+from .figures import figures
 from .lexicon import Lexicon
-from .normalize import fold, numbers, split_sentences
-from .types import Hit
+from .normalize import fold, split_sentences
+from .question import Question
+from .types import Chunk, Hit
 
 
 @dataclass
@@ -25,74 +27,94 @@ class Passage:
     start: int  # offsets into the cleaned document
     end: int
     sentences: list[tuple[int, int]] = field(default_factory=list)  # document offsets
-    subject: str = ""  # organisation named before the passage when its text names none
-    context: str = ""  # the subject and the text just before the passage (who "其"/"该行" is)
+    before: str = ""  # the document text just before the passage
+
+    @property
+    def chunk(self) -> Chunk:
+        return self.hit.chunk
+
+    @property
+    def label(self) -> str:
+        """Where the passage sits, shown before it: its section and subject, when the text lacks them."""
+        parts = [p for p in (self.chunk.heading, self.chunk.lead, self.chunk.subject) if p]
+        folded = fold(self.text)
+        return " · ".join(p for p in dict.fromkeys(parts) if fold(p) not in folded)
 
     @property
     def prompt_text(self) -> str:
-        return f"（{self.subject}）{self.text}" if self.subject else self.text
+        return f"（{self.label}）{self.text}" if self.label else self.text
 
     @property
     def folded(self) -> str:
         return fold(self.prompt_text)
 
+    def sentence_texts(self) -> list[tuple[int, int, str]]:
+        """(document start, document end, text) of each sentence."""
+        return [(self.start + a, self.start + b, self.text[a:b]) for a, b in split_sentences(self.text)]
 
-def _score(sentence: str, q_tokens: set[str], q_names: set[str]) -> float:
+
+def sentence_score(sentence: str, question: Question, lexicon: Lexicon) -> float:
+    """How much of the question a sentence holds: the specificity of each question word it
+    contains (names count double), and a little for holding the kind of figure asked for."""
     folded = fold(sentence)
     score = 0.0
-    for tok in q_tokens:
-        if tok in folded:
-            score += 3.0 if tok in q_names else min(len(tok), 4) / 2
-    for name in q_names:
-        if name in folded:
-            score += 2.0
-    if numbers(sentence):
-        score += 0.5  # questions here mostly ask for figures
+    for term in question.terms:
+        if term in folded:
+            weight = 0.2 + lexicon.specificity(term)
+            score += 2 * weight if term in question.names else weight
+    score += sum(0.6 for y in question.years if str(y) in folded)
+    if question.asks in ("quantity", "when"):
+        figs = figures(folded, folded=True)
+        wanted = ("date",) if question.asks == "when" else ("number", "percent", "duration")
+        if any(f.kind in wanted for f in figs):
+            score += 0.5
     return score
 
 
-def _passage_for(
-    hit: Hit, q_tokens: set[str], q_names: set[str], lexicon: Lexicon, max_chars: int
-) -> Passage | None:
-    """The best sentence of a hit with its neighbour, numbered later."""
-    spans = split_sentences(hit.text)
+def _passage_for(hit: Hit, question: Question, lexicon: Lexicon, max_chars: int) -> Passage | None:
+    """The best sentence of a hit with its neighbours, numbered later."""
+    text = hit.text
+    spans = split_sentences(text)
     if not spans:
         return None
-    scores = [_score(hit.text[a:b], q_tokens, q_names) for a, b in spans]
+    scores = [sentence_score(text[a:b], question, lexicon) for a, b in spans]
     best = max(range(len(spans)), key=lambda i: (scores[i], -i))
     lo, hi = best, best
-    # the previous sentence carries the subject; a short best sentence gets the next too
+    # the previous sentence carries the subject; then grow towards the better neighbour
     if lo > 0 and spans[best][1] - spans[lo - 1][0] <= max_chars:
         lo -= 1
-    if (
-        hi + 1 < len(spans)
-        and spans[hi + 1][1] - spans[lo][0] <= max_chars
-        and (lo == best or spans[hi][1] - spans[lo][0] < max_chars // 2)
-    ):
+    while True:
+        grow_next = hi + 1 < len(spans) and spans[hi + 1][1] - spans[lo][0] <= max_chars
+        if not grow_next:
+            break
         hi += 1
     a, b = spans[lo][0], spans[hi][1]
-    text = hit.text[a:b]
-    if b - a > max_chars:  # one long sentence: keep its start
-        text, b = text[:max_chars], a + max_chars
-    text = re.sub(r"\s*\n\s*", " ", text)
-    subject = ""
-    if not lexicon.organisations(hit.text[spans[lo][0] : spans[lo][1]]):
-        subject = lexicon.subject_before(hit.text, a) or hit.subject
-    before = (hit.before + hit.text[:a])[-150:]
+    if b - a > max_chars:  # one long sentence: keep the part around the question's words
+        a, b = _window_in(text, spans[best], question, max_chars)
+    start = hit.chunk.start
     return Passage(
         n=0,
         hit=hit,
-        text=text,
-        start=hit.start + a,
-        end=hit.start + b,
-        sentences=[(hit.start + s, hit.start + e) for s, e in spans[lo : hi + 1]],
-        subject=subject,
-        context=f"{hit.subject} {before}".strip(),
+        text=text[a:b].replace("\n", " "),  # same length: offsets stay valid
+        start=start + a,
+        end=start + b,
+        sentences=[(start + s, start + e) for s, e in spans if s >= a and e <= b] or [(start + a, start + b)],
+        before=(hit.before + text[:a])[-150:],
     )
 
 
+def _window_in(text: str, span: tuple[int, int], question: Question, max_chars: int) -> tuple[int, int]:
+    """A ``max_chars`` window of one long sentence, centred on the question's words in it."""
+    a, b = span
+    folded = fold(text[a:b])
+    hits = [folded.find(t) for t in question.terms if t in folded]
+    centre = a + (sum(hits) // len(hits) if hits else 0)
+    lo = max(a, min(centre - max_chars // 3, b - max_chars))
+    return lo, min(b, lo + max_chars)
+
+
 def select_passages(
-    question: str,
+    question: Question,
     hits: list[Hit],
     lexicon: Lexicon,
     max_passages: int = 4,
@@ -102,12 +124,10 @@ def select_passages(
     """Up to ``max_passages`` short passages within ``budget`` characters.
 
     Every name the question mentions gets the best-ranked passage that holds it first (a
-    question about two banks needs a passage for each); the rest of the budget goes to the
+    question about two things needs a passage for each); the rest of the budget goes to the
     best hits. Passages that repeat an earlier one (overlapping chunks) are skipped.
     """
-    q_tokens = set(lexicon.tokens(question))
-    q_names = lexicon.extract(question)
-    candidates = [p for p in (_passage_for(h, q_tokens, q_names, lexicon, max_chars) for h in hits) if p]
+    candidates = [p for p in (_passage_for(h, question, lexicon, max_chars) for h in hits) if p]
     chosen: list[Passage] = []
     used = 0
 
@@ -122,13 +142,14 @@ def select_passages(
         used += len(p.text)
         return True
 
-    covered = {n for n in q_names if any(n in p.folded for p in chosen)}
-    for name in sorted(q_names, key=lambda n: -len(n)):
-        if name in covered:
-            continue
-        holder = next((p for p in candidates if name in p.folded and not overlaps(p)), None)
-        if holder is not None and take(holder):
-            covered |= {n for n in q_names if n in holder.folded}
+    if len(question.names) > 1:
+        covered: set[str] = set()
+        for name in question.names:
+            if name in covered:
+                continue
+            holder = next((p for p in candidates if name in p.folded and not overlaps(p)), None)
+            if holder is not None and take(holder):
+                covered |= {n for n in question.names if n in holder.folded}
     for p in candidates:
         take(p)
     rank = {id(p): i for i, p in enumerate(candidates)}

@@ -7,7 +7,7 @@ Layout of ``index_dir``::
         manifest.json     format version, embedder id and dim, chunking, source hashes
         docs.json         cleaned documents (what citations point into)
         chunks.json       chunks with their vector ids and BM25 tokens
-        lexicon.json      names found in the corpus (jieba words, citation checks)
+        lexicon.json      how many chunks hold each token (how specific a word is here)
         vectors.faiss     FAISS IndexIDMap2(IndexFlatIP) over normalised vectors
 
 A build writes a new folder and only then points ``CURRENT`` at it, so an interrupted
@@ -35,15 +35,16 @@ from .embed import Embedder
 from .errors import CorpusError, IndexCorruptError, IndexMissingError
 from .ingest import corpus_files, load_document
 from .lexicon import Lexicon
+from .lexicon import tokens as lexicon_tokens
 from .normalize import fold
 from .settings import Settings
 from .types import Chunk, Document
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 # Code whose change alters what gets indexed: a change forces a full rebuild.
-_PIPELINE_MODULES = ("ingest.py", "normalize.py", "chunk.py", "lexicon.py", "index.py")
+_PIPELINE_MODULES = ("ingest.py", "normalize.py", "chunk.py", "entities.py", "lexicon.py", "index.py")
 
 
 def pipeline_hash() -> str:
@@ -142,7 +143,10 @@ def load_index(settings: Settings) -> IndexData:
             f"documents in {path} do not match this version: rebuild with `rag index`"
         ) from exc
     rows = _read_json(path / "chunks.json")
-    lexicon = Lexicon(_read_json(path / "lexicon.json"))
+    try:
+        lexicon = Lexicon.from_json(_read_json(path / "lexicon.json"))
+    except ValueError as exc:
+        raise IndexCorruptError(f"{path / 'lexicon.json'} does not match this version: rebuild") from exc
     try:
         index = faiss.read_index(str(path / "vectors.faiss"))
     except RuntimeError as exc:
@@ -228,7 +232,7 @@ def build_index(settings: Settings, embedder: Embedder, progress: Progress | Non
     skipped: list[str] = []
     for path in files:
         try:
-            docs.append(load_document(path))
+            docs.append(load_document(path, settings.corpus_dir))
         except CorpusError as exc:
             log.warning("skipped: %s", exc)
             skipped.append(str(exc))
@@ -237,7 +241,6 @@ def build_index(settings: Settings, embedder: Embedder, progress: Progress | Non
             f"no indexable document in {settings.corpus_dir} (.txt, .md, .html): add some files"
         )
 
-    lexicon = Lexicon.from_texts(d.text for d in docs)
     old_by_doc: dict[str, tuple[str, list[int]]] = {}
     if old is not None:
         for i, ch in enumerate(old.chunks):
@@ -258,7 +261,7 @@ def build_index(settings: Settings, embedder: Embedder, progress: Progress | Non
                 vids.append(old.vids[i])
                 reused_vids.add(old.vids[i])
             continue
-        for ch in chunk_document(doc, settings.chunk_chars, settings.chunk_overlap, lexicon):
+        for ch in chunk_document(doc, settings.chunk_chars, settings.chunk_overlap):
             new_positions.append(len(chunks))
             chunks.append(ch)
             vids.append(next_vid)
@@ -276,7 +279,9 @@ def build_index(settings: Settings, embedder: Embedder, progress: Progress | Non
     if len(new_chunks):
         index.add_with_ids(vectors, np.array([vids[p] for p in new_positions], dtype=np.int64))
 
-    tokens = [lexicon.tokens(index_text(c)) for c in chunks]
+    old_tokens = {id(old.chunks[i]): old.tokens[i] for i in range(len(old.chunks))} if old is not None else {}
+    tokens = [old_tokens.get(id(c)) or lexicon_tokens(index_text(c)) for c in chunks]
+    lexicon = Lexicon.from_token_lists(tokens)
     old_ids = set(old.docs) if old is not None else set()
     removed = len(old_ids - {d.doc_id for d in docs})
 
@@ -315,7 +320,7 @@ def build_index(settings: Settings, embedder: Embedder, progress: Progress | Non
             tmp / "chunks.json",
             [c.model_dump() | {"vid": v, "tokens": t} for c, v, t in zip(chunks, vids, tokens, strict=True)],
         )
-        _write_json(tmp / "lexicon.json", sorted(lexicon.names))
+        _write_json(tmp / "lexicon.json", lexicon.to_json())
         faiss.write_index(index, str(tmp / "vectors.faiss"))
         _write_json(tmp / "manifest.json", manifest)
         final = settings.index_dir / f"build-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{tmp.name[-6:]}"
@@ -342,8 +347,9 @@ def build_index(settings: Settings, embedder: Embedder, progress: Progress | Non
 
 
 def index_text(chunk: Chunk) -> str:
-    """What both search sides see for a chunk: its subject, if any, then its text."""
-    return f"{chunk.subject}：{chunk.text}" if chunk.subject else chunk.text
+    """What both search sides see for a chunk: its section path and subject, then its text."""
+    label = " ".join(x for x in (chunk.heading, chunk.lead, chunk.subject) if x)
+    return f"{label}：{chunk.text}" if label else chunk.text
 
 
 def embed_text(chunk: Chunk) -> str:

@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
+import numpy as np
+
+from .aliases import Aliases
 from .answer import StreamEvent, ask_stream
+from .confidence import Calibration, load_calibration
 from .embed import Embedder, make_embedder
 from .generate import Generator, LlamaGenerator
 from .index import IndexData, Progress, build_index, ensure_index
 from .models import resolve_model_path
+from .question import Question
 from .retrieve import HybridRetriever, Retriever
 from .settings import Settings
 from .types import Answer, Hit
@@ -39,11 +44,14 @@ class Pipeline:
         embedder: Embedder | None = None,
         generator: Generator | None = None,
         retriever: Retriever | None = None,
+        calibration: Calibration | None = None,
     ) -> None:
         self.settings = settings or Settings()
         self._embedder = embedder
         self._generator = generator
         self._retriever = retriever
+        self._calibration = calibration
+        self._aliases: Aliases | None = None
         self._index: IndexData | None = None
         self._lock = threading.RLock()
 
@@ -77,6 +85,35 @@ class Pipeline:
                 )
             return self._generator
 
+    @property
+    def calibration(self) -> Calibration:
+        if self._calibration is None:
+            self._calibration = load_calibration()
+        return self._calibration
+
+    @property
+    def aliases(self) -> Aliases:
+        if self._aliases is None:
+            self._aliases = Aliases.load(self.settings.aliases_path)
+        return self._aliases
+
+    def expand(self, question: Question) -> str:
+        """The search query of a question: its resolved text and the corpus's own words for
+        any alias it uses."""
+        terms = [t for t in self.aliases.terms(question.query) if t not in question.query]
+        return f"{question.query} {' '.join(terms)}".strip()
+
+    def similarity(self, question: Question) -> Callable[[str], float]:
+        """The embedder's similarity of the question and a text (the question embedded once)."""
+        vector: list[np.ndarray] = []
+
+        def score(text: str) -> float:
+            if not vector:
+                vector.append(self.embedder.embed_queries([question.folded])[0])
+            return float(vector[0] @ self.embedder.embed_passages([text])[0])
+
+        return score
+
     def reindex(self, progress: Progress | None = None) -> str:
         """Update the index from the corpus and switch to it; returns the summary line."""
         with self._lock:
@@ -89,17 +126,19 @@ class Pipeline:
         """Load index and model and read the fixed instructions once, so that the first
         question only pays for its own tokens (the prefix cache holds the rest)."""
         from .answer import build_messages
+        from .question import read
 
         _ = self.index
-        messages = build_messages("你好", [])
+        messages = build_messages(read("你好"), [])
         for _piece in self.generator.stream(messages, 1):
             pass
 
     def retrieve(self, question: str, k: int | None = None) -> list[Hit]:
         from .answer import validate_question
+        from .question import read
 
         text = validate_question(question, self.settings)
-        return self.retriever.retrieve(text, k=k or self.settings.top_k)
+        return self.retriever.retrieve(self.expand(read(text)), k=k or self.settings.top_k)
 
     def ask_stream(
         self, question: str, history: list[tuple[str, str]] | None = None
@@ -111,6 +150,9 @@ class Pipeline:
             retriever=self.retriever,
             generator=self.generator,
             lexicon=self.index.lexicon,
+            calibration=self.calibration,
+            expand=self.expand,
+            similarity=self.similarity,
         )
 
     def ask(self, question: str, history: list[tuple[str, str]] | None = None) -> Answer:

@@ -1,4 +1,4 @@
-"""Prompt templates, read from the ``prompts/`` folder and rendered strictly."""
+"""Prompt templates, shipped as package data (``rag/data/prompts``) and rendered strictly."""
 
 from __future__ import annotations
 
@@ -8,38 +8,37 @@ from pathlib import Path
 from string import Template
 
 from .errors import ConfigError
-from .settings import PROJECT_ROOT
 
-PROMPTS_DIR = PROJECT_ROOT / "prompts"
+PROMPTS_DIR = Path(__file__).parent / "data" / "prompts"
 
 
 @cache
 def _read(name: str) -> str:
-    path = Path(PROMPTS_DIR) / name
+    path = PROMPTS_DIR / name
     try:
         return path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(f"prompt file {path} is missing: restore it from the repository") from exc
+        raise ConfigError(f"prompt file {path} is missing: reinstall the package") from exc
 
 
 def system_prompt() -> str:
     return _read("system.txt").strip()
 
 
-def render_user(passages: str, question: str, language: str = "") -> str:
+def render_user(passages: str, question: str, language: str = "", conversation: str = "") -> str:
     """Fill the user template; a missing placeholder is an error, passage text stays data."""
     try:
         return (
             Template(_read("user.txt"))
-            .substitute(passages=passages, question=question, language=language)
+            .substitute(passages=passages, question=question, language=language, conversation=conversation)
             .strip()
         )
     except (KeyError, ValueError) as exc:
-        raise ConfigError(f"prompts/user.txt has a bad placeholder: {exc}") from exc
+        raise ConfigError(f"{PROMPTS_DIR / 'user.txt'} has a bad placeholder: {exc}") from exc
 
 
 def message(key: str) -> str:
     try:
         return str(json.loads(_read("messages.json"))[key])
     except (KeyError, ValueError) as exc:
-        raise ConfigError(f"prompts/messages.json lacks {key!r}") from exc
+        raise ConfigError(f"{PROMPTS_DIR / 'messages.json'} lacks {key!r}") from exc

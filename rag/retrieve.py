@@ -13,9 +13,8 @@ from typing import Protocol
 import numpy as np
 
 from .embed import Embedder
-from .glossary import chinese_terms
 from .index import IndexData
-from .normalize import fold, is_english
+from .normalize import fold
 from .types import Hit
 
 RRF_K = 20
@@ -73,10 +72,9 @@ class HybridRetriever:
 
     def retrieve(self, question: str, k: int = 5) -> list[Hit]:
         w_dense, w_bm25 = 1.0, self.bm25_weight
-        if is_english(question):
-            terms = chinese_terms(question)
-            w_bm25 = 0.7 if terms else 0.3
-            question = f"{question} {' '.join(terms)}"
+        tokens = self.index.lexicon.tokens(question)
+        if tokens:  # words the corpus never uses (English over Chinese text) cannot match
+            w_bm25 *= sum(1 for t in tokens if self.index.lexicon.known(t)) / len(tokens)
         dense = self.dense(question, self.candidates)
         lexical = self.lexical(question, self.candidates)
         fused: dict[int, float] = {}
@@ -99,14 +97,8 @@ class HybridRetriever:
             b = bm25_of.get(row)
             hits.append(
                 Hit(
-                    doc_id=chunk.doc_id,
-                    chunk_id=chunk.chunk_id,
-                    title=chunk.title,
-                    text=chunk.text,
-                    start=chunk.start,
-                    end=chunk.end,
+                    chunk=chunk,
                     score=fused[row],
-                    subject=chunk.subject,
                     before=self._before(chunk.doc_id, chunk.start),
                     dense_score=d[1] if d else None,
                     bm25_score=b[1] if b else None,

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     min_relevance_en: float = Field(
         0.80, description="the same for English questions (cross-language similarity runs lower)"
     )
+    aliases_file: Path | None = Field(
+        None, description="aliases of the corpus's words (TSV); empty means <corpus>/.aliases.tsv"
+    )
     max_question_chars: int = Field(2000, ge=1, description="longest accepted question")
     host: str = Field("127.0.0.1", description="address the chat UI binds to")
     port: int = Field(7860, ge=1, le=65535, description="port of the chat UI")
@@ -57,7 +60,11 @@ class Settings(BaseSettings):
     auth_password: str | None = Field(None, description="password for auth_user")
     max_upload_bytes: int = Field(2_000_000, ge=1, description="largest accepted upload")
 
-    @field_validator("model_path", mode="before")
+    @property
+    def aliases_path(self) -> Path:
+        return self.aliases_file or self.corpus_dir / ".aliases.tsv"
+
+    @field_validator("model_path", "aliases_file", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value

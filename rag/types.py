@@ -2,19 +2,59 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
+
+
+class Section(BaseModel):
+    """A heading of a document: where it starts in the cleaned text, its level and title."""
+
+    start: int
+    level: int
+    title: str
+
+
+class Table(BaseModel):
+    """A table of a document: its rows span ``start``..``end``; ``header`` names the columns."""
+
+    start: int
+    end: int
+    header: str
+
+
+class Mark(BaseModel):
+    """A locator of a stretch of text: a PDF page, a spreadsheet's sheet and row."""
+
+    start: int
+    end: int
+    label: str
+
+
+class Removal(BaseModel):
+    reason: str
+    text: str
 
 
 class Document(BaseModel):
-    """One cleaned source file."""
+    """One cleaned source file, with its structure and the record of what cleaning removed."""
 
-    doc_id: str  # the file's stem
+    doc_id: str  # the file's path relative to the corpus folder, extension included
     path: str
     title: str
     date: str | None = None
     source: str | None = None
+    format: str = ""  # the file's suffix: .txt, .pdf, ...
     text: str  # cleaned text; chunk offsets point into it
     sha256: str  # of the raw file bytes
+    sections: list[Section] = Field(default_factory=list)
+    tables: list[Table] = Field(default_factory=list)
+    marks: list[Mark] = Field(default_factory=list)
+    chars_in: int = 0  # characters of text the file held
+    chars_kept: int = 0  # characters of it the cleaned text keeps
+    removed: list[Removal] = Field(default_factory=list)
+
+    @property
+    def kept_share(self) -> float:
+        return self.chars_kept / self.chars_in if self.chars_in else 1.0
 
 
 class Chunk(BaseModel):
@@ -26,40 +66,70 @@ class Chunk(BaseModel):
     text: str
     start: int
     end: int
-    subject: str = ""  # organisation named before the chunk when its first sentence names none
+    heading: str = ""  # the section path above the chunk ("第三章 住宿费 > 第六条"), if any
+    lead: str = ""  # a table's column names, or a list's lead-in sentence, when the chunk lacks it
+    locator: str = ""  # page or sheet and row: "第3页", "费用表 第4行"
+    subject: str = ""  # a name from the sentences before the chunk, when its own text names none
+
+    @property
+    def context(self) -> str:
+        """What the chunk is about beyond its own text: title, section path and subject."""
+        return " ".join(x for x in (self.title, self.heading, self.lead, self.subject) if x)
 
 
 class Hit(BaseModel):
     """A retrieved chunk with its fused score and the components of that score."""
 
-    doc_id: str
-    chunk_id: str
-    title: str
-    text: str
-    start: int
-    end: int
+    chunk: Chunk
     score: float
-    subject: str = ""
-    before: str = ""  # document text just before the chunk (who "其"/"该行" refers to)
+    before: str = ""  # document text just before the chunk (whom "其" or "it" refers to)
     dense_score: float | None = None
     bm25_score: float | None = None
     dense_rank: int | None = None
     bm25_rank: int | None = None
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def doc_id(self) -> str:
+        return self.chunk.doc_id
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def chunk_id(self) -> str:
+        return self.chunk.chunk_id
+
+    @property
+    def text(self) -> str:
+        return self.chunk.text
+
 
 class Citation(BaseModel):
-    """A passage the answer cites as ``[n]``; ``text`` is the passage shown to the model."""
+    """A passage the answer cites as ``[n]``: a span of one chunk, as shown to the model."""
 
     n: int
-    doc_id: str
-    chunk_id: str
-    title: str
-    text: str
-    start: int
+    chunk: Chunk
+    text: str  # the passage text shown to the model (a span of the chunk)
+    start: int  # offsets of ``text`` in the cleaned document
     end: int
     verified: bool = False
-    span_start: int | None = None  # supporting span, offsets into the cleaned document
+    span_start: int | None = None  # the supporting sentence, offsets into the cleaned document
     span_end: int | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def doc_id(self) -> str:
+        return self.chunk.doc_id
+
+    @property
+    def title(self) -> str:
+        return self.chunk.title
+
+    @property
+    def span_text(self) -> str:
+        """The supporting sentence (empty when none was found)."""
+        if self.span_start is None or self.span_end is None:
+            return ""
+        return self.text[max(0, self.span_start - self.start) : max(0, self.span_end - self.start)]
 
 
 class Timings(BaseModel):
@@ -68,6 +138,7 @@ class Timings(BaseModel):
     retrieve: float = 0.0
     prompt: float = 0.0
     first_token: float = 0.0
+    first_text: float = 0.0  # when the first verified text (or the refusal) was ready
     generate: float = 0.0
     verify: float = 0.0
     total: float = 0.0
@@ -80,6 +151,10 @@ class Answer(BaseModel):
     text: str
     citations: list[Citation] = Field(default_factory=list)
     abstained: bool = False
+    confidence: float = 0.0  # calibrated probability that the answer is right
+    reason: str = ""  # why it abstained, in a few words (for logs and evaluation)
+    withheld: str = ""  # verified text not shown because the confidence was below the threshold
+    signals: dict[str, float] = Field(default_factory=dict)  # the confidence's inputs
     removed: list[str] = Field(default_factory=list)  # answer sentences that failed checks
     raw_text: str = ""  # the model's text before verification
     timings: Timings = Field(default_factory=Timings)

@@ -26,9 +26,13 @@ def test_public_api_is_explicit() -> None:
 
 
 def test_answer_and_hit_shapes() -> None:
-    assert set(rag.Hit.model_fields) >= {"doc_id", "chunk_id", "text", "score", "start", "end"}
-    assert set(rag.Citation.model_fields) >= {"n", "doc_id", "chunk_id", "text", "start", "end", "verified"}
-    assert set(rag.Answer.model_fields) >= {"text", "citations", "abstained", "timings"}
+    assert set(rag.Hit.model_fields) >= {"chunk", "score", "dense_score", "bm25_score"}
+    assert set(rag.Citation.model_fields) >= {"n", "chunk", "text", "start", "end", "verified", "span_start"}
+    assert set(rag.Answer.model_fields) >= {"text", "citations", "abstained", "confidence", "timings"}
+    chunk = rag.Chunk(chunk_id="a.txt#000", doc_id="a.txt", title="t", text="x", start=0, end=1)
+    dumped = rag.Citation(n=1, chunk=chunk, text="x", start=0, end=1).model_dump()
+    assert dumped["doc_id"] == "a.txt" and dumped["chunk"]["chunk_id"] == "a.txt#000"
+    assert rag.Hit(chunk=chunk, score=1.0).model_dump()["chunk_id"] == "a.txt#000"
 
 
 def test_the_network_guard_refuses_outbound_connections() -> None:
@@ -48,7 +52,7 @@ def test_module_level_ask_and_retrieve_work_offline_with_no_setup(
     monkeypatch.setenv("RAG_INDEX_DIR", str(seed_settings.index_dir))
     monkeypatch.setattr(rag.pipeline, "_default", None)
     hits = rag.retrieve("江苏银行每天节约多少工作量", k=3)
-    assert len(hits) == 3 and all(h.doc_id and h.chunk_id and h.end > h.start for h in hits)
+    assert len(hits) == 3 and all(h.doc_id and h.chunk_id and h.chunk.end > h.chunk.start for h in hits)
     answer = rag.ask("江苏银行部署DeepSeek后每天节约多少工作量？")
     assert isinstance(answer, rag.Answer)
     assert "9.68" in answer.text and not answer.abstained

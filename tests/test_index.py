@@ -33,11 +33,13 @@ def test_build_persists_json_faiss_and_manifest(settings: Settings) -> None:
     ]
     data = load_index(settings)
     m = data.manifest
-    assert m["format_version"] == 1 and m["embedder"] == "test/hashing-bigrams" and m["dim"] == 64
+    assert m["format_version"] == 2 and m["embedder"] == "test/hashing-bigrams" and m["dim"] == 64
     assert m["chunking"]["chunk_chars"] == settings.chunk_chars
     assert len(m["files"]) == 5 and all(len(f["sha256"]) == 64 for f in m["files"].values())
     assert data.faiss_index.ntotal == len(data.chunks)
-    assert {"江苏银行", "工商银行", "苏商银行"} <= data.lexicon.names
+    assert data.lexicon.n_chunks == len(data.chunks)
+    assert data.lexicon.known("工商银行") and not data.lexicon.known("招商银行")
+    assert data.lexicon.idf("工商银行") > data.lexicon.idf("银行")
 
 
 def test_unchanged_corpus_embeds_nothing(settings: Settings) -> None:
@@ -65,7 +67,7 @@ def test_changed_added_and_deleted_files_update_incrementally(settings: Settings
     assert not any(c.doc_id.startswith("002") for c in data.chunks)
     assert data.faiss_index.ntotal == len(data.chunks) < first.chunks + 5
     hits = HybridRetriever(data, HashingEmbedder()).retrieve("测试银行效率提升多少", k=3)
-    assert hits[0].doc_id == "new"
+    assert hits[0].doc_id == "new.md"
 
 
 def test_interrupted_build_leaves_previous_index_intact(settings: Settings) -> None:
@@ -126,4 +128,4 @@ def test_sentence_transformers_backend_with_packaged_minilm(tmp_path: Path) -> N
     data = ensure_index(s, embedder)
     assert data.manifest["dim"] == 384 and data.manifest["embedder"].startswith("sentence-transformers/")
     hits = HybridRetriever(data, embedder).retrieve("When do felines nap?", k=2)
-    assert hits[0].doc_id == "cats"
+    assert hits[0].doc_id == "cats.txt"

@@ -1,0 +1,85 @@
+"""``rag calibrate``: fit the confidence on recorded evaluation reports and choose the threshold.
+
+Reports come from ``rag eval --record`` (threshold 0: every verified answer kept with its
+signals). The fit pools their questions; the threshold maximises the mean of accuracy on
+answerable questions and abstention on unanswerable ones. The result, with the names of the
+reports' sets, the number of questions and the date, goes to ``rag/data/calibration.json``.
+Figures at the chosen threshold are printed per set, in-sample and by 5-fold cross-validation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+from pathlib import Path
+
+from .confidence import CALIBRATION_FILE, Calibration, choose_threshold, fit, write_calibration
+from .errors import InputError
+from .evaluate import Report, labelled
+
+
+def _read(path: Path) -> Report:
+    try:
+        return Report.model_validate_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read report {path}: {exc}") from exc
+
+
+def _figures(rows: list, scores: list[float], t: float) -> str:  # type: ignore[type-arg]
+    ans = [(r, s) for r, s in zip(rows, scores, strict=True) if r.answerable]
+    una = [(r, s) for r, s in zip(rows, scores, strict=True) if not r.answerable]
+    acc = sum(1 for r, s in ans if r.right_if_answered and s >= t) / max(1, len(ans))
+    abst = sum(1 for _, s in una if s < t) / max(1, len(una))
+    return f"accuracy {acc:.3f} on {len(ans)} answerable, abstention {abst:.3f} on {len(una)} unanswerable"
+
+
+def calibrate(paths: list[Path], out: Path, l2: float = 1.0, folds: int = 5) -> Calibration:
+    rows = [r for p in paths for r in _read(p).rows]
+    if not any(r.verified for r in rows):
+        raise InputError("the reports hold no verified answers: run `rag eval --record` first")
+    feats, labels, keep = labelled(rows)
+    cal = fit(feats, labels, l2=l2)
+    index = {id(r): i for i, r in enumerate(keep)}
+
+    def scores_of(c: Calibration, which: list) -> list[float]:  # type: ignore[type-arg]
+        return [c.probability(feats[index[id(r)]]) if id(r) in index else -1.0 for r in which]
+
+    scores = scores_of(cal, rows)
+    right = [int(bool(r.right_if_answered)) for r in rows]
+    cal.threshold = choose_threshold(scores, right, [r.answerable for r in rows])
+    cal.fitted_on = sorted({r.set for r in rows})
+    cal.questions = len(rows)
+    cal.date = time.strftime("%Y-%m-%d")
+    cal.note = (
+        f"logistic model on {len(keep)} verified answers of {len(rows)} questions; "
+        "threshold maximises mean(accuracy on answerable, abstention on unanswerable)"
+    )
+    write_calibration(cal, out)
+    print(f"weights: {cal.weights}\nbias {cal.bias}, threshold {cal.threshold}")
+    for name in cal.fitted_on:
+        sub = [r for r in rows if r.set == name]
+        print(f"{name} (in sample): {_figures(sub, scores_of(cal, sub), cal.threshold)}")
+    # out of sample: each fold scored by a model fitted on the others, threshold chosen likewise
+    order = list(range(len(keep)))
+    random.Random(0).shuffle(order)
+    cv: dict[int, float] = {}
+    for f in range(folds):
+        test = set(order[f::folds])
+        train = [i for i in order if i not in test]
+        fold_cal = fit([feats[i] for i in train], [labels[i] for i in train], l2=l2)
+        for i in test:
+            cv[i] = fold_cal.probability(feats[i])
+    cv_scores = [cv.get(index[id(r)], -1.0) if id(r) in index else -1.0 for r in rows]
+    for name in cal.fitted_on:
+        sub_idx = [i for i, r in enumerate(rows) if r.set == name]
+        sub = [rows[i] for i in sub_idx]
+        figures = _figures(sub, [cv_scores[i] for i in sub_idx], cal.threshold)
+        print(f"{name} ({folds}-fold cross-validated): {figures}")
+    return cal
+
+
+def run_cli(args: argparse.Namespace) -> int:
+    calibrate(list(args.reports), args.out or CALIBRATION_FILE, l2=args.l2)
+    print(f"calibration written to {args.out or CALIBRATION_FILE}")
+    return 0

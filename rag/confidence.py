@@ -1,0 +1,205 @@
+"""One confidence per answer, from the evidence, and the threshold that decides abstention.
+
+The signals (``FEATURES``, each about 0..1) come from retrieval (how close the best passage
+is, whether the passages name what the question names) and from the first answer sentence
+that passes the checks (how much of the question its supporting sentence holds). A logistic
+model turns them into the probability that the answer is right. Its weights and the
+threshold were fitted on development data, and ``rag/data/calibration.json`` records which
+data, how many questions and when; ``rag eval`` shows the coverage/risk curve around it
+and what each signal is worth.
+
+Before generation the same model is asked with every answer signal at its best: when even
+that is below the threshold, the answer is refused without spending the model's time.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from .context import Passage
+from .errors import ConfigError
+from .lexicon import Lexicon, tokens
+from .normalize import is_english
+from .question import Question
+from .types import Hit
+from .verify import SentenceCheck
+from .verify.names import holds_name
+
+CALIBRATION_FILE = Path(__file__).parent / "data" / "calibration.json"
+
+FEATURES = (
+    "dense",  # similarity of the best retrieved passage (the embedder's cosine)
+    "names_found",  # share of the question's names that the prompt passages hold
+    "years_found",  # share of the question's years that the prompt passages hold
+    "constraints",  # share of names, years and figures next to the supporting sentence
+    "terms",  # specificity-weighted share of the question's words next to it
+    "terms_passage",  # ... anywhere in the passage
+    "similarity",  # the embedder's similarity of the question and the supporting sentences
+    "focus",  # share of the words next to the question word next to it
+    "novel_words",  # share of the answer's plain new words in the passage
+    "facts",  # the answer states a figure or name the passage holds
+    "sibling",  # a question word is missing and a look-alike stands in its place
+    "typed",  # the answer gives the kind of thing asked (a figure for "how many")
+    "cross_lingual",  # question or answer in another language than the passage
+)
+
+
+class Calibration(BaseModel):
+    """Weights of the logistic model, the threshold, and what they were fitted on."""
+
+    weights: dict[str, float]
+    bias: float
+    threshold: float
+    mean: dict[str, float] = Field(default_factory=dict)  # signals are standardised before weighing
+    scale: dict[str, float] = Field(default_factory=dict)
+    fitted_on: list[str] = Field(default_factory=list)
+    questions: int = 0
+    date: str = ""
+    note: str = ""
+
+    def probability(self, features: dict[str, float]) -> float:
+        z = self.bias
+        for k in FEATURES:
+            x = (features.get(k, 0.0) - self.mean.get(k, 0.0)) / (self.scale.get(k, 1.0) or 1.0)
+            z += self.weights.get(k, 0.0) * x
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+ANSWER_FEATURES = (
+    "constraints",
+    "terms",
+    "terms_passage",
+    "similarity",
+    "focus",
+    "novel_words",
+    "facts",
+    "sibling",
+    "typed",
+)
+
+
+def best_case(cal: Calibration, ev: Evidence) -> float:
+    """The highest confidence any answer could reach with this evidence: each answer signal at
+    whichever end (0 or 1) its weight favours."""
+    feats = features(ev, None, True)
+    for k in ANSWER_FEATURES:
+        feats[k] = 1.0 if cal.weights.get(k, 0.0) >= 0 else 0.0
+    return cal.probability(feats)
+
+
+def load_calibration(path: Path = CALIBRATION_FILE) -> Calibration:
+    try:
+        return Calibration.model_validate_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"calibration file {path} is missing or unreadable: reinstall the package") from exc
+
+
+@dataclass
+class Evidence:
+    """What retrieval says before any answer exists."""
+
+    dense: float
+    names_found: float
+    years_found: float
+    missing: list[str]  # question names the corpus never uses
+    cross_lingual: bool  # the question is in another language than the passages
+
+
+def evidence(question: Question, hits: list[Hit], passages: list[Passage], lexicon: Lexicon) -> Evidence:
+    """``missing`` holds the names the corpus never uses at all: nothing there can be about them."""
+    dense = max((h.dense_score for h in hits if h.dense_score is not None), default=0.0)
+    text = " ".join(p.folded for p in passages)
+    cross = question.english != is_english(text)
+    # a name of an English question may be written in Chinese in the passages: not counted
+    absent = [] if cross else [n for n in question.names if not holds_name(text, n)]
+    unknown = [n for n in absent if any(lexicon.df.get(t, 0) == 0 for t in tokens(n))]
+    years = [y for y in question.years if str(y) in text]
+    return Evidence(
+        dense=dense,
+        names_found=1.0 - len(absent) / len(question.names) if question.names else 1.0,
+        years_found=len(years) / len(question.years) if question.years else 1.0,
+        missing=unknown,
+        cross_lingual=cross,
+    )
+
+
+def features(
+    ev: Evidence, check: SentenceCheck | None, typed: bool, similarity: float = 1.0
+) -> dict[str, float]:
+    """The model's inputs; without a sentence (before generation) every answer signal is at its best."""
+    s = check.support if check is not None else None
+    return {
+        "dense": ev.dense,
+        "names_found": ev.names_found,
+        "years_found": ev.years_found,
+        "constraints": s.constraints if s else 1.0,
+        "terms": s.terms if s else 1.0,
+        "terms_passage": s.terms_passage if s else 1.0,
+        "similarity": similarity,
+        "focus": s.focus if s else 1.0,
+        "novel_words": s.novel_words if s else 1.0,
+        "facts": float(s.facts > 0) if s else 1.0,
+        "sibling": float(s.sibling) if s else 0.0,
+        "typed": float(typed),
+        "cross_lingual": float(ev.cross_lingual or (s is not None and s.cross_lingual)),
+    }
+
+
+# -- fitting (used by `rag eval --fit`) ------------------------------------------------------
+
+
+def fit(rows: list[dict[str, float]], labels: list[int], l2: float = 1.0, steps: int = 4000) -> Calibration:
+    """Logistic regression on standardised signals, by gradient descent with an L2 penalty
+    (the threshold is left at 0.5: see ``choose_threshold``)."""
+    raw = np.array([[r.get(k, 0.0) for k in FEATURES] for r in rows], dtype=np.float64)
+    mean = raw.mean(axis=0)
+    scale = raw.std(axis=0)
+    scale[scale < 1e-6] = 1.0
+    x = (raw - mean) / scale
+    y = np.array(labels, dtype=np.float64)
+    w = np.zeros(x.shape[1])
+    b = 0.0
+    lr = 0.3
+    n = max(len(y), 1)
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-(x @ w + b)))
+        grad_w = x.T @ (p - y) / n + l2 * w / n
+        grad_b = float(np.sum(p - y)) / n
+        w -= lr * grad_w
+        b -= lr * grad_b
+    return Calibration(
+        weights={k: round(float(v), 4) for k, v in zip(FEATURES, w, strict=True)},
+        bias=round(b, 4),
+        threshold=0.5,
+        mean={k: round(float(v), 5) for k, v in zip(FEATURES, mean, strict=True)},
+        scale={k: round(float(v), 5) for k, v in zip(FEATURES, scale, strict=True)},
+    )
+
+
+def choose_threshold(scores: list[float], correct: list[int], answerable: list[bool]) -> float:
+    """The threshold with the best mean of accuracy on answerable questions and abstention on
+    the others (an answer below the threshold counts as an abstention)."""
+    best, best_value = 0.5, -1.0
+    n_ans = max(1, sum(answerable))
+    n_not = max(1, sum(not a for a in answerable))
+    for t in sorted(set(round(s, 3) for s in scores) | {0.0, 1.0}):
+        acc = (
+            sum(1 for s, c, a in zip(scores, correct, answerable, strict=True) if a and c and s >= t) / n_ans
+        )
+        abst = sum(1 for s, a in zip(scores, answerable, strict=True) if not a and s < t) / n_not
+        value = (acc + abst) / 2
+        if value > best_value + 1e-9:
+            best, best_value = t, value
+    return best
+
+
+def write_calibration(cal: Calibration, path: Path = CALIBRATION_FILE) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(cal.model_dump(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    tmp.replace(path)

@@ -1,0 +1,24 @@
+"""Checks of an answer against its passages, split by job.
+
+markers    citation markers and answer sentences
+numbers    figures: whole values with units, dates by parts
+names      novel names and words, and where a passage holds them
+support    one sentence: novelty, support, qualifiers (the confidence's inputs)
+conflicts  dates that other passages give differently
+"""
+
+from .conflicts import conflict_notes
+from .markers import is_refusal, parse_markers, split_answer
+from .support import SentenceCheck, Support, answers_the_type, check_sentence, window
+
+__all__ = [
+    "SentenceCheck",
+    "Support",
+    "answers_the_type",
+    "check_sentence",
+    "conflict_notes",
+    "is_refusal",
+    "parse_markers",
+    "split_answer",
+    "window",
+]

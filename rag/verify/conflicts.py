@@ -1,0 +1,52 @@
+"""Where another passage gives a different date for what was asked, say so and cite it."""
+
+from __future__ import annotations
+
+from ..context import Passage
+from ..figures import figures, matches
+from ..normalize import fold
+from ..prompts import message
+from ..question import Question
+from .names import holds_name
+from .support import SentenceCheck
+
+
+def conflict_notes(
+    kept: list[SentenceCheck], passages: list[Passage], others: list[Passage], question: Question
+) -> list[str]:
+    """Notes for dates that other passages give for the same thing.
+
+    ``others`` are passages of retrieved hits that did not fit in the prompt; one that is cited
+    here is appended to ``passages`` under the next number. A rival date must stand in a
+    sentence that names every name of the question and shares half of its words.
+    """
+    given = [f for c in kept for f in c.figures if f.kind == "date" and f.date[1] is not None]
+    if not given or not question.names:
+        return []
+    cited = {c for s in kept for c in s.cites}
+    cited_docs = {p.hit.doc_id for p in passages if p.n in cited}
+    fresh = [p for p in others if not any(_overlap(p, q) for q in passages)]
+    notes: list[str] = []
+    for p in [q for q in passages if q.n not in cited] + fresh:
+        if p.hit.doc_id in cited_docs:
+            continue
+        for _, _, text in p.sentence_texts():
+            s = fold(text)
+            shared = sum(1 for t in question.terms if t in s) / max(1, len(question.terms))
+            if not all(holds_name(s, n) for n in question.names) or (shared < 0.5 and len(s) > 60):
+                continue
+            for date in (f for f in figures(s, folded=True) if f.kind == "date" and f.date[1] is not None):
+                if any(matches(date, g) or matches(g, date) for g in given):
+                    continue
+                if p not in passages:
+                    p.n = len(passages) + 1
+                    passages.append(p)
+                key = "conflict_en" if question.english else "conflict_zh"
+                notes.append(message(key).format(value=date.text, cite=f"[{p.n}]"))
+                given.append(date)
+                cited_docs.add(p.hit.doc_id)
+    return notes
+
+
+def _overlap(p: Passage, q: Passage) -> bool:
+    return p.hit.doc_id == q.hit.doc_id and p.start < q.end and q.start < p.end

@@ -1,0 +1,45 @@
+"""Citation markers in answer text: ``[1]``, ``[1,2]``, ``【1】``, and answers split into sentences."""
+
+from __future__ import annotations
+
+import re
+
+from ..language import LANG
+from ..normalize import fold, split_sentences
+
+_MARK_RE = re.compile(
+    r"\s*[\[【［](\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)[\]】］](?:\s*[、,，和及]\s*(?=[\[【［]))?"
+)
+_LEADING_MARKS_RE = re.compile(r"^\s*((?:[\[【［]\d{1,2}(?:\s*[,，、]\s*\d{1,2})*[\]】］]\s*)+)")
+
+
+def parse_markers(text: str) -> tuple[str, list[int]]:
+    """Strip ``[n]`` markers from a sentence; return it and the numbers cited, in order."""
+    cites: list[int] = []
+    for m in _MARK_RE.finditer(text):
+        cites += [int(x) for x in re.split(r"\s*[,，、]\s*", m.group(1))]
+    return _MARK_RE.sub("", text).strip(), list(dict.fromkeys(cites))
+
+
+def split_answer(text: str) -> list[str]:
+    """Answer sentences, each keeping its markers, also those written after its full stop."""
+    out: list[str] = []
+    for a, b in split_sentences(_english_stops(text)):
+        piece = text[a:b]
+        lead = _LEADING_MARKS_RE.match(piece)
+        if lead and out:
+            out[-1] += lead.group(1).strip()  # "第一句。[1]第二句" : [1] belongs to the first
+            piece = piece[lead.end() :]
+        if piece.strip():
+            out.append(piece)
+    return out
+
+
+def _english_stops(text: str) -> str:
+    """English full stops as sentence ends ('. ' and a final '.'), same length as the text."""
+    return re.sub(r"(?<=[a-z0-9\])])\.(?=\s+[A-Z\[]|\s*$)", "!", text)
+
+
+def is_refusal(text: str) -> bool:
+    """Does the sentence say the documents do not hold the answer?"""
+    return bool(LANG.refusal_re.search(fold(text)))

@@ -1,0 +1,248 @@
+"""Check one answer sentence against the passages: novel content, its support, the qualifiers.
+
+1. A sentence must add something to the question: a figure, a name or words the question does
+   not hold. One that only restates the question ("《剧名》首播时间[1]。") is no answer.
+2. Each novel figure and name must be stated by a passage the sentence cites; a sentence whose
+   facts sit in another passage is re-cited to it; one whose facts sit in none is removed.
+3. The supporting sentence (with the sentence before it and the passage's section label) must
+   go with what the question asks about. Its share of the question's names, years and words
+   is measured for the confidence; a year or figure of the question that the passage lacks
+   while the supporting sentence gives another one ("2022年" asked, "2021年" stated) rejects it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..context import Passage
+from ..figures import Figure, figures, matches
+from ..lexicon import Lexicon, cut
+from ..normalize import CJK, fold, is_english
+from ..question import Question
+from .markers import is_refusal, parse_markers
+from .names import holds_name, novel_words, word_share
+from .numbers import holding, novel_figures
+
+_CJK_RE = re.compile(f"[{CJK}]")
+MIN_WORD_SHARE = 0.5  # a sentence with no figure or name needs this share of its words found
+
+
+@dataclass
+class Support:
+    """How well the supporting sentence goes with the question (each 0..1)."""
+
+    constraints: float = 1.0  # share of the question's names, years, figures in the window
+    constraints_passage: float = 1.0  # ... anywhere in the passage, its label and the text before
+    terms: float = 1.0  # specificity-weighted share of the question's words in the window
+    terms_passage: float = 1.0  # ... in the passage, its label and the text before it
+    focus: float = 1.0  # share of the words next to the question word in the window
+    novel_words: float = 1.0  # share of the sentence's plain novel words in the passage
+    facts: int = 0  # novel figures and names the passage states
+    sibling: bool = False  # a word of the question is missing and a look-alike stands there
+    cross_lingual: bool = False  # answer or question in another language than the passage
+
+
+@dataclass
+class SentenceCheck:
+    text: str  # the sentence without markers
+    cites: list[int]  # passage numbers after re-citing
+    verified: bool
+    reason: str = ""
+    spans: dict[int, tuple[int, int]] = field(default_factory=dict)  # supporting sentence per passage
+    figures: list[Figure] = field(default_factory=list)  # novel figures
+    names: list[str] = field(default_factory=list)  # novel names
+    support: Support = field(default_factory=Support)
+    window: str = ""  # the supporting sentences with their context, folded
+    refusal: bool = False
+
+    @property
+    def facts(self) -> list[str]:
+        return [f.text for f in self.figures] + self.names
+
+
+def _reject(body: str, cites: list[int], reason: str, **kw: object) -> SentenceCheck:
+    return SentenceCheck(body, cites, False, reason, **kw)  # type: ignore[arg-type]
+
+
+def _mostly_cjk(text: str) -> bool:
+    return len(_CJK_RE.findall(text)) > len(re.findall(r"[A-Za-z]", text)) / 4
+
+
+def check_sentence(
+    sentence: str, passages: list[Passage], question: Question, lexicon: Lexicon
+) -> SentenceCheck:
+    body, cites = parse_markers(sentence)
+    by_n = {p.n: p for p in passages}
+    cites = [c for c in cites if c in by_n]  # markers to no passage vanish
+    if not re.sub(r"[\W_]+", "", body):
+        return _reject(body, cites, "empty")
+    if is_refusal(body):
+        return SentenceCheck(body, cites, False, "says the documents do not answer", refusal=True)
+    figs = novel_figures(body, question)
+    novel = novel_words(body, question, lexicon)
+    english = is_english(body)
+    if not figs and not novel.names and not novel.words:
+        return _reject(body, cites, "restates the question")
+
+    def fig_spans(p: Passage) -> dict[int, list[tuple[int, int]]]:
+        return {i: holding(p, f) for i, f in enumerate(figs)}
+
+    spans_of = {p.n: fig_spans(p) for p in passages}
+    cross = {p.n: english != is_english(p.text) and _mostly_cjk(p.text) == english for p in passages}
+    # names in another script than the passage (an English name of a Chinese passage's
+    # subject) cannot be compared: figures then carry the check
+    checkable = {
+        p.n: [n for n in novel.names if not (cross[p.n] and n.isascii() and not re.search(r"[\d\-]", n))]
+        for p in passages
+    }
+
+    def holds(p: Passage, fact: int | str) -> bool:
+        if isinstance(fact, int):
+            return bool(spans_of[p.n][fact])
+        return fact not in checkable[p.n] or holds_name(p.folded, fact)
+
+    facts: list[int | str] = list(range(len(figs))) + list(novel.names)
+    cited = [by_n[c] for c in cites]
+    chosen: list[Passage] = []
+    if facts:
+        if cited and all(any(holds(p, f) for p in cited) for f in facts):
+            chosen = [p for p in cited if any(holds(p, f) for f in facts)]
+        else:
+            single = [p for p in passages if all(holds(p, f) for f in facts)]
+            if single:
+                chosen = [single[0]]
+            elif all(any(holds(p, f) for p in passages) for f in facts):
+                chosen = [p for p in passages if any(holds(p, f) for f in facts)]
+        if not chosen:
+            missing = [
+                figs[f].text if isinstance(f, int) else f
+                for f in facts
+                if not any(holds(p, f) for p in passages)
+            ]
+            return _reject(
+                body, cites, f"not in any passage: {', '.join(missing)}", figures=figs, names=novel.names
+            )
+    else:
+        pool = cited or passages
+        best = max(pool, key=lambda p: word_share(novel.words, p.folded))
+        if not cross[best.n] and word_share(novel.words, best.folded) < MIN_WORD_SHARE:
+            best = max(passages, key=lambda p: word_share(novel.words, p.folded))
+            if word_share(novel.words, best.folded) < MIN_WORD_SHARE:
+                return _reject(body, cites, "its words are not in the passages")
+        chosen = [best]
+
+    spans = {p.n: _span(p, spans_of[p.n], novel.names, novel.words) for p in chosen}
+    primary = max(chosen, key=lambda p: sum(1 for f in facts if holds(p, f)))
+    support = qualifiers(primary, spans[primary.n], question, lexicon)
+    support.facts = len(facts)
+    support.novel_words = word_share(novel.words, primary.folded) if not cross[primary.n] else 1.0
+    support.cross_lingual = cross[primary.n] or question.english != english
+    conflict = _conflict(primary, spans[primary.n], question)
+    if conflict:
+        return _reject(
+            body, [p.n for p in chosen], conflict, figures=figs, names=novel.names, support=support
+        )
+    return SentenceCheck(
+        body,
+        [p.n for p in chosen],
+        True,
+        spans=spans,
+        figures=figs,
+        names=novel.names,
+        support=support,
+        window=window(primary, spans[primary.n]),
+    )
+
+
+def _span(
+    p: Passage, fig_spans: dict[int, list[tuple[int, int]]], names: list[str], words: list[str]
+) -> tuple[int, int]:
+    """The passage sentence holding the most of the sentence's facts (else of its words)."""
+    best, best_score = (p.sentences[0] if p.sentences else (p.start, p.end)), -1.0
+    for a, b, text in p.sentence_texts():
+        folded = fold(text)
+        score = sum(1 for spans in fig_spans.values() if (a, b) in spans)
+        score += sum(1 for n in names if holds_name(folded, n))
+        score += 0.1 * word_share(words, folded)
+        if score > best_score:
+            best, best_score = (a, b), score
+    return best
+
+
+def window(p: Passage, span: tuple[int, int]) -> str:
+    """The supporting sentence with the sentence before it (in the document) and the passage's
+    label, folded: where the question's qualifiers should stand."""
+    sents = p.sentence_texts()
+    idx = next((i for i, (a, b, _) in enumerate(sents) if (a, b) == span), None)
+    if idx is None:
+        own, prev = "", ""
+    else:
+        own = sents[idx][2]
+        prev = sents[idx - 1][2] if idx > 0 else re.split(r"(?<=[。！？!?；;])", p.before)[-1]
+    return fold(f"{p.label} {prev} {own}")
+
+
+def _share(words: tuple[str, ...], text: str, weight: dict[str, float] | None = None) -> float:
+    if not words:
+        return 1.0
+    total = sum((weight or {}).get(w, 1.0) for w in words)
+    got = sum((weight or {}).get(w, 1.0) for w in words if holds_name(text, w))
+    return got / total if total else 1.0
+
+
+def qualifiers(p: Passage, span: tuple[int, int], question: Question, lexicon: Lexicon) -> Support:
+    win = window(p, span)
+    whole = fold(f"{p.label} {p.before} {p.text}")
+    constraints = question.constraints + tuple(f.text for f in question.figures)
+    weight = {t: 0.2 + lexicon.specificity(t) for t in question.terms}
+    missing = [t for t in question.terms if not holds_name(whole, t)]
+    win_words = set(cut(win))
+    sibling = any(_sibling_in(t, win_words) for t in missing if _CJK_RE.match(t))
+    return Support(
+        constraints=_share(constraints, win),
+        constraints_passage=_share(constraints, whole),
+        terms=_share(question.terms, win, weight),
+        terms_passage=_share(question.terms, whole, weight),
+        focus=_share(question.focus, win),
+        sibling=sibling,
+    )
+
+
+def _sibling_in(term: str, words: set[str]) -> bool:
+    """A word of the same length sharing a character at the same place: 亚军/冠军, 男单/女单."""
+    return any(
+        len(w) == len(term) and w != term and any(a == b for a, b in zip(w, term, strict=True))
+        for w in words
+        if _CJK_RE.match(w)
+    )
+
+
+def _conflict(p: Passage, span: tuple[int, int], question: Question) -> str:
+    """A year or figure of the question that the passage lacks while the supporting sentence
+    states another of the same kind: the sentence is about something else."""
+    whole = figures(f"{p.label} {p.before} {p.text}")
+    near = figures(window(p, span), folded=True)
+    near_years = {f.year for f in near if f.year is not None and f.date[1] is None}
+    for year in question.years:
+        asked = Figure("date", str(year), 0, 0, date=(year, None, None))
+        if not any(matches(asked, f) for f in whole) and near_years - {year}:
+            other = sorted(y for y in near_years if y != year)
+            return f"about {other[0]}, not {year}"
+    for asked in question.figures:
+        if asked.kind != "number" or any(matches(asked, f) for f in whole):
+            continue
+        rivals = [f for f in near if f.kind == "number" and f.unit and f.unit == asked.unit]
+        if rivals:
+            return f"about {rivals[0].text}, not {asked.text}"
+    return ""
+
+
+def answers_the_type(checks: list[SentenceCheck], question: Question) -> bool:
+    """Does the answer give the kind of thing asked for: a figure for "how many", a date for
+    "when"? (Other kinds cannot be told apart reliably and always pass.)"""
+    if question.asks == "quantity":
+        return any(f.kind in ("number", "percent", "duration", "code") for c in checks for f in c.figures)
+    if question.asks == "when":
+        return any(f.kind in ("date", "duration") for c in checks for f in c.figures)
+    return True
