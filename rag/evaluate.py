@@ -1,12 +1,19 @@
-"""``rag eval``: run a Q&A set through retrieve() and ask(); write report.json, report.md, charts."""
+"""``rag eval``: run Q&A sets through retrieve() and ask(); write report.json, report.md, charts.
+
+The report has figures for the whole run, for each named set (one per ``--set`` file) and
+for each question type; the coverage/risk curve of the confidence with the operating point;
+and an ablation that refits the confidence without each signal in turn (5-fold
+cross-validation over the run's questions) to show what each one is worth.
+
+``rag eval --record`` runs with the abstention threshold at 0, so that every verified answer
+is kept with its signals: ``rag calibrate`` fits the confidence on such reports.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
-import re
-import statistics
+import random
 import sys
 import time
 from collections import defaultdict
@@ -14,30 +21,44 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
 
-from .answer import resolve_followup
+from .confidence import FEATURES, choose_threshold, fit, load_calibration
+from .context import select_passages
 from .errors import InputError
+from .metrics import (
+    EvalItem,
+    Row,
+    Summary,
+    answer_metrics,
+    coverage_risk,
+    has_keys,
+    retrieval_metrics,
+    summarise,
+)
 from .normalize import fold
 from .pipeline import Pipeline
+from .question import resolve
 from .settings import PROJECT_ROOT, Settings
-from .types import Answer, Hit
 
 DEFAULT_SET = PROJECT_ROOT / "eval" / "qa.jsonl"
 
 
-class Gold(BaseModel):
-    doc_id: str
-    quote: str
+class Ablation(BaseModel):
+    """Balanced score (mean of accuracy on answerable and abstention on unanswerable
+    questions) of the confidence refitted with all signals, and without each one."""
+
+    all_signals: float
+    without: dict[str, float]
 
 
-class EvalItem(BaseModel):
-    id: str
-    question: str
-    answer: str
-    keys: list[list[str]] = Field(default_factory=list)  # each key: acceptable variants
-    gold: list[Gold] = Field(default_factory=list)
-    type: str
-    answerable: bool
-    history: list[tuple[str, str]] | None = None
+class Report(BaseModel):
+    settings: dict[str, object]
+    calibration: dict[str, object]
+    overall: Summary
+    sets: dict[str, Summary]
+    by_type: dict[str, Summary]
+    curve: list[tuple[float, float, float]] = Field(default_factory=list)
+    ablation: Ablation | None = None
+    rows: list[Row]
 
 
 def load_set(path: Path) -> list[EvalItem]:
@@ -81,214 +102,229 @@ def validate_set(items: list[EvalItem], doc_texts: dict[str, str]) -> list[str]:
     return problems
 
 
-def _squash(text: str) -> str:
-    return re.sub(r"\s+", "", fold(text))
-
-
-def has_keys(text: str, keys: list[list[str]]) -> bool:
-    t = _squash(text)
-    return all(any(_squash(v) in t for v in key) for key in keys)
-
-
-def char_f1(prediction: str, reference: str) -> float:
-    p = list(_squash(re.sub(r"\[\d+\]", "", prediction)))
-    r = list(_squash(reference))
-    if not p or not r:
-        return 0.0
-    common: dict[str, int] = defaultdict(int)
-    for ch in r:
-        common[ch] += 1
-    overlap = 0
-    for ch in p:
-        if common[ch] > 0:
-            overlap += 1
-            common[ch] -= 1
-    if not overlap:
-        return 0.0
-    precision, recall = overlap / len(p), overlap / len(r)
-    return 2 * precision * recall / (precision + recall)
-
-
-def retrieval_metrics(item: EvalItem, hits: list[Hit]) -> dict[str, float]:
-    gold_docs = {g.doc_id for g in item.gold}
-    out: dict[str, float] = {}
-    for k in (1, 3, 5):
-        out[f"recall@{k}"] = float(has_keys(" ".join(h.text for h in hits[:k]), item.keys))
-    # a gold document counts once, at its best rank
-    seen: set[str] = set()
-    rel = []
-    for h in hits[:5]:
-        rel.append(1.0 if h.doc_id in gold_docs and h.doc_id not in seen else 0.0)
-        seen.add(h.doc_id)
-    out["mrr"] = next((1.0 / (i + 1) for i, r in enumerate(rel) if r), 0.0)
-    dcg = sum(r / math.log2(i + 2) for i, r in enumerate(rel))
-    ideal = sum(1.0 / math.log2(i + 2) for i in range(min(5, max(1, len(gold_docs)))))
-    out["ndcg@5"] = dcg / ideal
-    return out
-
-
-def answer_metrics(item: EvalItem, answer: Answer) -> dict[str, float]:
-    out: dict[str, float] = {}
-    if not item.answerable:
-        out["abstained"] = float(answer.abstained)
-        out["correct"] = float(answer.abstained)
-        return out
-    out["false_abstention"] = float(answer.abstained)
-    out["correct"] = float(not answer.abstained and has_keys(answer.text, item.keys))
-    out["char_f1"] = 0.0 if answer.abstained else char_f1(answer.text, item.answer)
-    if not answer.abstained and answer.citations:
-        holds = [
-            any(any(_squash(v) in _squash(c.text) for v in key) for key in item.keys)
-            for c in answer.citations
-        ]
-        out["citation_precision"] = sum(holds) / len(holds)
-        cited = " ".join(c.text for c in answer.citations)
-        out["citation_recall"] = sum(
-            any(_squash(v) in _squash(cited) for v in key) for key in item.keys
-        ) / len(item.keys)
-    return out
-
-
-def _mean(values: list[float]) -> float | None:
-    return round(statistics.fmean(values), 4) if values else None
-
-
-def _pct(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    s = sorted(values)
-    return round(s[min(len(s) - 1, int(q * (len(s) - 1) + 0.5))], 3)
-
-
-def summarise(rows: list[dict[str, object]]) -> dict[str, float | None]:
-    def col(name: str, where: bool | None = None) -> list[float]:
-        return [float(r[name]) for r in rows if name in r and (where is None or r["answerable"] == where)]  # type: ignore[arg-type]
-
-    out: dict[str, float | None] = {"n": float(len(rows))}
-    for name in ("recall@1", "recall@3", "recall@5", "mrr", "ndcg@5"):
-        out[name] = _mean(col(name, True))
-    for name in (
-        "correct",
-        "char_f1",
-        "citation_precision",
-        "citation_recall",
-        "false_abstention",
-        "abstained",
-    ):
-        out[name] = _mean(col(name))
-    out["accuracy_answerable"] = _mean(col("correct", True))
-    for name in ("retrieve_s", "first_token_s", "total_s"):
-        out[f"{name}_p50"] = _pct(col(name), 0.5)
-        out[f"{name}_p95"] = _pct(col(name), 0.95)
-    out["prompt_tokens_p50"] = _pct(col("prompt_tokens"), 0.5)
-    out["tokens_per_s"] = _mean([v for v in col("tokens_per_s") if v > 0])
-    return out
-
-
 def run(
-    pipeline: Pipeline, items: list[EvalItem], retrieval_only: bool = False, progress: bool = True
-) -> dict[str, object]:
+    pipeline: Pipeline,
+    items: list[EvalItem],
+    set_name: str = "set",
+    retrieval_only: bool = False,
+    progress: bool = True,
+) -> list[Row]:
     from tqdm import tqdm
 
-    rows: list[dict[str, object]] = []
-    lexicon = pipeline.index.lexicon
-    for item in tqdm(items, desc="evaluating", unit="q", file=sys.stderr, disable=not progress):
+    rows: list[Row] = []
+    for item in tqdm(items, desc=f"evaluating {set_name}", unit="q", file=sys.stderr, disable=not progress):
         history = [tuple(h) for h in item.history] if item.history else None
-        query = resolve_followup(item.question, history, lexicon)  # type: ignore[arg-type]
+        question = resolve(item.question, history)  # type: ignore[arg-type]
         started = time.perf_counter()
-        hits = pipeline.retrieve(query, k=5)
-        row: dict[str, object] = {
-            "id": item.id,
-            "type": item.type,
-            "answerable": item.answerable,
-            "retrieve_s": time.perf_counter() - started,
-            "top": [h.chunk_id for h in hits],
-        }
+        hits = pipeline.retriever.retrieve(pipeline.expand(question), k=5)
+        row = Row(
+            id=item.id,
+            set=set_name,
+            type=item.type,
+            answerable=item.answerable,
+            retrieve_s=time.perf_counter() - started,
+            top=[h.chunk_id for h in hits],
+        )
         if item.answerable:
-            row.update(retrieval_metrics(item, hits))
+            for k, v in retrieval_metrics(item, hits).items():
+                setattr(row, k, v)
+            wide = pipeline.retriever.retrieve(pipeline.expand(question), k=pipeline.settings.top_k + 3)
+            given = select_passages(
+                question,
+                wide,
+                pipeline.index.lexicon,
+                max_passages=pipeline.settings.context_passages,
+                budget=pipeline.settings.context_chars,
+            )
+            row.in_prompt = float(has_keys(" ".join(p.prompt_text for p in given), item.keys))
         if not retrieval_only:
             answer = pipeline.ask(item.question, history)  # type: ignore[arg-type]
+            for k, v in answer_metrics(item, answer).items():
+                setattr(row, k, v)
             gen = answer.timings.total - answer.timings.first_token
-            row.update(answer_metrics(item, answer))
-            row.update(
-                {
-                    "answer": answer.text,
-                    "abstained_flag": answer.abstained,
-                    "first_token_s": answer.timings.first_token or answer.timings.total,
-                    "total_s": answer.timings.total,
-                    "prompt_tokens": answer.prompt_tokens,
-                    "tokens_per_s": answer.generated_tokens / gen
-                    if gen > 0 and answer.generated_tokens > 1
-                    else 0.0,
-                    "removed": answer.removed,
-                }
+            shown = answer.text if not answer.abstained else answer.withheld
+            row.answer = (
+                answer.text if not answer.abstained else f"[abstained: {answer.reason}] {answer.withheld}"
             )
+            row.confidence = answer.confidence
+            row.reason = answer.reason
+            row.features = answer.signals
+            row.verified = bool(shown) and bool(answer.signals)
+            row.right_if_answered = item.answerable and has_keys(shown, item.keys) if shown else None
+            row.first_token_s = answer.timings.first_token or None
+            row.first_text_s = answer.timings.first_text or answer.timings.total
+            row.total_s = answer.timings.total
+            row.prompt_tokens = answer.prompt_tokens or None
+            row.tokens_per_s = (
+                answer.generated_tokens / gen if gen > 0 and answer.generated_tokens > 1 else None
+            )
+            row.removed = answer.removed
         rows.append(row)
-    by_type: dict[str, list[dict[str, object]]] = defaultdict(list)
+    return rows
+
+
+def labelled(rows: list[Row]) -> tuple[list[dict[str, float]], list[int], list[Row]]:
+    """Rows with a verified answer: their signals and whether the answer was right."""
+    keep = [r for r in rows if r.verified and r.features]
+    return [r.features for r in keep], [int(bool(r.right_if_answered)) for r in keep], keep
+
+
+def _scores_with(rows: list[Row], drop: str | None, folds: int = 5, seed: int = 0) -> float:
+    """Balanced score of a confidence refitted without ``drop``, by cross-validation."""
+    feats, labels, keep = labelled(rows)
+    if len(keep) < 2 * folds:
+        return float("nan")
+    order = list(range(len(keep)))
+    random.Random(seed).shuffle(order)
+    scores = [0.0] * len(keep)
+    for f in range(folds):
+        test = set(order[f::folds])
+        train = [i for i in order if i not in test]
+        cut = [{k: v for k, v in feats[i].items() if k != drop} for i in train]
+        cal = fit(cut, [labels[i] for i in train])
+        for i in test:
+            scores[i] = cal.probability({k: v for k, v in feats[i].items() if k != drop})
+    by_id = {r.id + r.set: s for r, s in zip(keep, scores, strict=True)}
+    all_scores = [by_id.get(r.id + r.set, -1.0) for r in rows]
+    right = [int(bool(r.right_if_answered)) for r in rows]
+    answerable = [r.answerable for r in rows]
+    t = choose_threshold(all_scores, right, answerable)
+    return _balanced(all_scores, right, answerable, t)
+
+
+def _balanced(scores: list[float], right: list[int], answerable: list[bool], t: float) -> float:
+    n_a = max(1, sum(answerable))
+    n_u = max(1, sum(not a for a in answerable))
+    acc = sum(1 for s, c, a in zip(scores, right, answerable, strict=True) if a and c and s >= t) / n_a
+    abst = sum(1 for s, a in zip(scores, answerable, strict=True) if not a and s < t) / n_u
+    return round((acc + abst) / 2, 4)
+
+
+def ablation(rows: list[Row]) -> Ablation | None:
+    base = _scores_with(rows, None)
+    if base != base:  # nan: too few answers to refit
+        return None
+    return Ablation(all_signals=base, without={k: _scores_with(rows, k) for k in FEATURES})
+
+
+def build_report(pipeline: Pipeline, rows: list[Row], retrieval_only: bool) -> Report:
+    by_set: dict[str, list[Row]] = defaultdict(list)
+    by_type: dict[str, list[Row]] = defaultdict(list)
     for r in rows:
-        by_type[str(r["type"])].append(r)
-    return {
-        "settings": {
+        by_set[r.set].append(r)
+        by_type[r.type].append(r)
+    cal = pipeline.calibration
+    return Report(
+        settings={
             "embedder": pipeline.embedder.id,
             "top_k": pipeline.settings.top_k,
             "context_passages": pipeline.settings.context_passages,
+            "context_chars": pipeline.settings.context_chars,
             "model": str(pipeline.settings.model_path or "bundled default"),
             "retrieval_only": retrieval_only,
         },
-        "overall": summarise(rows),
-        "by_type": {t: summarise(rs) for t, rs in sorted(by_type.items())},
-        "rows": rows,
-    }
+        calibration={
+            "threshold": cal.threshold,
+            "fitted_on": cal.fitted_on,
+            "questions": cal.questions,
+            "date": cal.date,
+        },
+        overall=summarise(rows),
+        sets={k: summarise(v) for k, v in sorted(by_set.items())},
+        by_type={k: summarise(v) for k, v in sorted(by_type.items())},
+        curve=coverage_risk(rows) if not retrieval_only else [],
+        ablation=ablation(rows) if not retrieval_only else None,
+        rows=rows,
+    )
 
 
 _MD_METRICS = [
-    ("recall@1", "recall@1"),
-    ("recall@3", "recall@3"),
-    ("recall@5", "recall@5"),
+    ("recall1", "recall@1"),
+    ("recall3", "recall@3"),
+    ("recall5", "recall@5"),
     ("mrr", "MRR"),
-    ("ndcg@5", "nDCG@5"),
-    ("accuracy_answerable", "accuracy (answerable)"),
-    ("correct", "correct (all)"),
-    ("char_f1", "char F1"),
+    ("ndcg5", "nDCG@5"),
+    ("in_prompt", "answer in the prompt"),
+    ("accuracy", "accuracy (answerable)"),
+    ("abstention", "abstained (unanswerable)"),
+    ("false_abstention", "false abstention"),
     ("citation_precision", "citation precision"),
     ("citation_recall", "citation recall"),
-    ("abstained", "abstained (unanswerable)"),
-    ("false_abstention", "false abstention"),
-    ("retrieve_s_p50", "retrieve p50 s"),
-    ("retrieve_s_p95", "retrieve p95 s"),
-    ("first_token_s_p50", "first token p50 s"),
-    ("first_token_s_p95", "first token p95 s"),
-    ("total_s_p50", "total p50 s"),
-    ("total_s_p95", "total p95 s"),
+    ("char_f1", "char F1"),
+    ("retrieve_p50", "retrieve p50 s"),
+    ("retrieve_p95", "retrieve p95 s"),
+    ("first_token_p50", "first token p50 s"),
+    ("first_text_p50", "first verified text p50 s"),
+    ("first_text_p95", "first verified text p95 s"),
+    ("total_p50", "total p50 s"),
+    ("total_p95", "total p95 s"),
     ("prompt_tokens_p50", "prompt tokens p50"),
     ("tokens_per_s", "generated tokens/s"),
 ]
 
 
 def _fmt(v: object) -> str:
-    return "–" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v))
+    if v is None:
+        return "–"
+    return f"{v:.3f}" if isinstance(v, float) else str(v)
 
 
-def to_markdown(report: dict[str, object]) -> str:
-    overall: dict[str, object] = report["overall"]  # type: ignore[assignment]
-    by_type: dict[str, dict[str, object]] = report["by_type"]  # type: ignore[assignment]
-    types = list(by_type)
+def _table(groups: dict[str, Summary]) -> list[str]:
+    names = list(groups)
+    lines = ["| metric | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    lines.append("| questions | " + " | ".join(str(groups[n].n) for n in names) + " |")
+    for key, label in _MD_METRICS:
+        values = [getattr(groups[n], key) for n in names]
+        if all(v is None for v in values):
+            continue
+        lines.append(f"| {label} | " + " | ".join(_fmt(v) for v in values) + " |")
+    return lines
+
+
+def to_markdown(report: Report) -> str:
     lines = [
         "# Evaluation report",
         "",
-        f"settings: `{json.dumps(report['settings'], ensure_ascii=False)}`",
+        f"settings: `{json.dumps(report.settings, ensure_ascii=False)}`",
+        f"calibration: `{json.dumps(report.calibration, ensure_ascii=False)}`",
+        "",
+        "## Overall and by set",
+        "",
+        *_table({"overall": report.overall, **report.sets}),
+        "",
+        "## By question type",
+        "",
+        *_table(report.by_type),
         "",
     ]
-    lines += ["| metric | overall | " + " | ".join(types) + " |", "|---|---|" + "---|" * len(types)]
-    for key, label in _MD_METRICS:
-        if overall.get(key) is None and all(by_type[t].get(key) is None for t in types):
-            continue
-        lines.append(
-            f"| {label} | {_fmt(overall.get(key))} | "
-            + " | ".join(_fmt(by_type[t].get(key)) for t in types)
-            + " |"
-        )
-    lines += ["", f"questions: {int(float(str(overall['n'])))}", ""]
+    if report.curve:
+        t = float(str(report.calibration.get("threshold", 0.0)))
+        lines += [
+            "## Coverage and risk of the confidence",
+            "",
+            "| threshold | answered | wrong among answered |",
+        ]
+        lines.append("|---|---|---|")
+        shown = report.curve[:: max(1, len(report.curve) // 12)]
+        point = min(report.curve, key=lambda c: abs(c[0] - t))
+        for c in sorted(set(shown) | {point}):
+            mark = " ← operating point" if c == point else ""
+            lines.append(f"| {c[0]:.3f}{mark} | {c[1]:.3f} | {c[2]:.3f} |")
+        lines.append("")
+    if report.ablation is not None:
+        lines += [
+            "## What each signal is worth",
+            "",
+            "Balanced score (mean of accuracy on answerable and abstention on unanswerable questions) of "
+            "the confidence refitted by 5-fold cross-validation on this run, with every signal and "
+            "without each one:",
+            "",
+            "| signals | balanced score |",
+            "|---|---|",
+            f"| all | {report.ablation.all_signals:.3f} |",
+        ]
+        lines += [f"| without {k} | {v:.3f} |" for k, v in report.ablation.without.items()]
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -304,22 +340,21 @@ def compare(report: dict[str, object], old: dict[str, object]) -> str:
             f"{float(b) - float(a):+.3f}"
             if isinstance(a, int | float) and isinstance(b, int | float)
             else "–"
-        )  # type: ignore[arg-type]
+        )
         lines.append(f"| {label} | {_fmt(a)} | {_fmt(b)} | {delta} |")
     return "\n".join(lines)
 
 
-def write_charts(report: dict[str, object], out: Path) -> list[Path]:
+def write_charts(report: Report, out: Path) -> list[Path]:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    by_type: dict[str, dict[str, float | None]] = report["by_type"]  # type: ignore[assignment]
     paths = []
-    types = list(by_type)
-    metric = "recall@3" if report["settings"]["retrieval_only"] else "correct"  # type: ignore[index]
-    values = [by_type[t].get(metric) or 0.0 for t in types]
+    types = list(report.by_type)
+    metric = "recall3" if report.settings.get("retrieval_only") else "accuracy"
+    values = [getattr(report.by_type[t], metric) or 0.0 for t in types]
     fig, ax = plt.subplots(figsize=(8, 3.6))
     ax.bar(types, values, color="#3b82f6")
     ax.set_ylim(0, 1.05)
@@ -330,8 +365,7 @@ def write_charts(report: dict[str, object], out: Path) -> list[Path]:
     paths.append(out / "by_type.png")
     fig.savefig(paths[-1], dpi=110)
     plt.close(fig)
-    rows: list[dict[str, object]] = report["rows"]  # type: ignore[assignment]
-    totals = [float(r["total_s"]) for r in rows if "total_s" in r]  # type: ignore[arg-type]
+    totals = [r.total_s for r in report.rows if r.total_s is not None]
     if totals:
         fig, ax = plt.subplots(figsize=(6, 3.4))
         ax.hist(totals, bins=20, color="#10b981")
@@ -342,38 +376,58 @@ def write_charts(report: dict[str, object], out: Path) -> list[Path]:
         paths.append(out / "latency.png")
         fig.savefig(paths[-1], dpi=110)
         plt.close(fig)
+    if report.curve:
+        fig, ax = plt.subplots(figsize=(5, 3.6))
+        ax.plot([c[1] for c in report.curve], [c[2] for c in report.curve], marker=".", color="#6366f1")
+        t = float(str(report.calibration.get("threshold", 0.0)))
+        point = min(report.curve, key=lambda c: abs(c[0] - t))
+        ax.scatter([point[1]], [point[2]], color="#dc2626", zorder=3, label=f"threshold {t:.2f}")
+        ax.set_xlabel("share of questions answered")
+        ax.set_ylabel("share of answers that are wrong")
+        ax.set_title("coverage and risk")
+        ax.legend()
+        fig.tight_layout()
+        paths.append(out / "coverage_risk.png")
+        fig.savefig(paths[-1], dpi=110)
+        plt.close(fig)
     return paths
 
 
-def write_report(report: dict[str, object], out: Path) -> None:
+def write_report(report: Report, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    (out / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    (out / "report.json").write_text(report.model_dump_json(indent=1), encoding="utf-8")
     (out / "report.md").write_text(to_markdown(report), encoding="utf-8")
     write_charts(report, out)
 
 
-def check_thresholds(report: dict[str, object], args: argparse.Namespace) -> list[str]:
-    overall: dict[str, float | None] = report["overall"]  # type: ignore[assignment]
+def check_thresholds(report: Report, args: argparse.Namespace) -> list[str]:
     failures = []
     for flag, key in (
-        ("min_recall", "recall@3"),
-        ("min_recall1", "recall@1"),
-        ("min_accuracy", "accuracy_answerable"),
-        ("min_abstention", "abstained"),
+        ("min_recall", "recall3"),
+        ("min_recall1", "recall1"),
+        ("min_accuracy", "accuracy"),
+        ("min_abstention", "abstention"),
     ):
         limit = getattr(args, flag, None)
-        value = overall.get(key)
+        value = getattr(report.overall, key)
         if limit is not None and (value is None or value < limit):
             failures.append(f"{key} = {value} is below --{flag.replace('_', '-')} {limit}")
     return failures
 
 
 def run_cli(args: argparse.Namespace, settings: Settings) -> int:
-    items = load_set(args.eval_set or DEFAULT_SET)
-    if args.limit:
-        items = items[: args.limit]
-    pipeline = Pipeline(settings)
-    report = run(pipeline, items, retrieval_only=args.retrieval_only)
+    paths = args.eval_set or [DEFAULT_SET]
+    calibration = None
+    if args.record:
+        calibration = load_calibration().model_copy(update={"threshold": 0.0})
+    pipeline = Pipeline(settings, calibration=calibration)
+    rows: list[Row] = []
+    for path in paths:
+        items = load_set(path)
+        if args.limit:
+            items = items[: args.limit]
+        rows += run(pipeline, items, Path(path).stem, retrieval_only=args.retrieval_only)
+    report = build_report(pipeline, rows, args.retrieval_only)
     write_report(report, args.out)
     print(to_markdown(report))
     if args.compare:
@@ -381,7 +435,7 @@ def run_cli(args: argparse.Namespace, settings: Settings) -> int:
             old = json.loads(Path(args.compare).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise InputError(f"cannot read --compare report {args.compare}: {exc}") from exc
-        print(compare(report, old))
+        print(compare(report.model_dump(), old))
     print(f"report written to {args.out}/")
     failures = check_thresholds(report, args)
     for f in failures:

@@ -6,19 +6,11 @@ import pytest
 
 from rag.cli import main
 from rag.errors import InputError
-from rag.evaluate import (
-    DEFAULT_SET,
-    EvalItem,
-    char_f1,
-    compare,
-    has_keys,
-    load_set,
-    retrieval_metrics,
-    validate_set,
-)
+from rag.evaluate import DEFAULT_SET, compare, load_set, validate_set
 from rag.ingest import load_corpus
+from rag.metrics import EvalItem, Row, char_f1, coverage_risk, has_keys, retrieval_metrics, summarise
 from rag.settings import PROJECT_ROOT, Settings
-from rag.types import Hit
+from rag.types import Chunk, Hit
 
 
 def test_the_evaluation_set_is_valid_and_covers_every_type() -> None:
@@ -68,6 +60,7 @@ def test_bad_set_line_is_an_input_error(tmp_path: Path) -> None:
 def test_metrics() -> None:
     assert has_keys("江蘇銀行每天節約 9.68 小時", [["9.68"], ["江苏银行"]])
     assert not has_keys("每天节约10小时", [["9.68"]])
+    assert has_keys("共举办了三届", [["3届"]])
     assert char_f1("节约9.68小时[1]", "节约9.68小时") == 1.0
     assert 0 < char_f1("节约9.68", "每天节约9.68小时") < 1
     item = EvalItem(
@@ -80,11 +73,11 @@ def test_metrics() -> None:
         gold=[{"doc_id": "b", "quote": "35%"}],
     )  # type: ignore[list-item]
     hits = [
-        Hit(doc_id=d, chunk_id=d, title="", text=t, start=0, end=1, score=1.0)
+        Hit(chunk=Chunk(chunk_id=d, doc_id=d, title="", text=t, start=0, end=1), score=1.0)
         for d, t in (("a", "无关"), ("b", "提升35%"))
     ]
     m = retrieval_metrics(item, hits)
-    assert (m["recall@1"], m["recall@3"], m["mrr"]) == (0.0, 1.0, 0.5)
+    assert (m["recall1"], m["recall3"], m["mrr"]) == (0.0, 1.0, 0.5)
 
 
 @pytest.mark.slow
@@ -100,7 +93,7 @@ def test_rag_eval_retrieval_only_writes_reports_and_enforces_thresholds(
     out = tmp_path / "r1"
     assert main(["eval", "--retrieval-only", "--out", str(out), "--min-recall", "0.9"]) == 0
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
-    assert report["overall"]["recall@3"] >= 0.9 and "english" in report["by_type"]
+    assert report["overall"]["recall3"] >= 0.9 and "english" in report["by_type"]
     assert (out / "report.md").read_text(encoding="utf-8").startswith("# Evaluation report")
     assert (out / "by_type.png").read_bytes()[:4] == b"\x89PNG"
     # same index and settings: the same figures
@@ -114,6 +107,36 @@ def test_rag_eval_retrieval_only_writes_reports_and_enforces_thresholds(
 
 
 def test_compare_table() -> None:
-    new = {"overall": {"recall@3": 0.9}}
-    old = {"overall": {"recall@3": 0.8}}
+    new = {"overall": {"recall3": 0.9}}
+    old = {"overall": {"recall3": 0.8}}
     assert "| recall@3 | 0.800 | 0.900 | +0.100 |" in compare(new, old)
+
+
+def _row(answerable: bool, confidence: float, right: bool, abstained: bool) -> Row:
+    return Row(
+        id=f"{confidence}",
+        set="s",
+        type="t",
+        answerable=answerable,
+        verified=True,
+        confidence=confidence,
+        right_if_answered=right,
+        abstained=abstained,
+        correct=float(right and not abstained) if answerable else float(abstained),
+    )
+
+
+def test_summary_and_coverage_risk_curve() -> None:
+    rows = [
+        _row(True, 0.9, True, False),
+        _row(True, 0.6, False, False),
+        _row(False, 0.3, False, True),
+        _row(True, 0.2, True, True),
+    ]
+    s = summarise(rows)
+    assert (s.answerable, s.unanswerable) == (3, 1)
+    assert s.accuracy == round(1 / 3, 4) and s.abstention == 1.0 and s.false_abstention == round(1 / 3, 4)
+    curve = dict((t, (cov, risk)) for t, cov, risk in coverage_risk(rows))
+    assert curve[0.0] == (1.0, 0.5)  # all four answered at threshold 0: two wrong
+    assert curve[0.9] == (0.25, 0.0)  # only the confident right one
+    assert curve[0.6] == (0.5, 0.5)
