@@ -37,17 +37,24 @@ _MARK_START = "[【［"
 
 def validate_question(question: object, settings: Settings) -> str:
     if not isinstance(question, str):
-        raise InputError(f"the question must be text, not {type(question).__name__}")
+        raise InputError(f"the question must be text, not {type(question).__name__}", zh="问题必须是文字。")
     text = question.strip()
     if not text:
-        raise InputError("the question is empty: type a question about the documents")
+        raise InputError(
+            "the question is empty: type a question about the documents",
+            zh="问题是空的：请输入一个关于资料的问题。",
+        )
     if len(text) > settings.max_question_chars:
         raise InputError(
             f"the question has {len(text)} characters, more than the limit of "
-            f"{settings.max_question_chars}: shorten it (or raise RAG_MAX_QUESTION_CHARS)"
+            f"{settings.max_question_chars}: shorten it (or raise RAG_MAX_QUESTION_CHARS)",
+            zh=f"问题有{len(text)}个字，超过了{settings.max_question_chars}字的上限：请缩短问题。",
         )
     if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text):
-        raise InputError("the question holds control characters: type or paste it as plain text")
+        raise InputError(
+            "the question holds control characters: type or paste it as plain text",
+            zh="问题中含有控制字符：请以纯文本输入或粘贴。",
+        )
     return text
 
 

@@ -55,6 +55,40 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_docs(args: argparse.Namespace) -> int:
+    """The documents of the index (updated first): id, format, share of text kept, chunks, title."""
+    pipeline = Pipeline(_settings(args))
+    print(pipeline.reindex())
+    index = pipeline.index
+    chunks: dict[str, int] = {}
+    for c in index.chunks:
+        chunks[c.doc_id] = chunks.get(c.doc_id, 0) + 1
+    for doc in sorted(index.docs.values(), key=lambda d: d.doc_id):
+        n = chunks.get(doc.doc_id, 0)
+        print(f"{doc.doc_id}\t{doc.format}\t{doc.kept_share:.0%} kept\t{n} chunks\t{doc.title}")
+    return 0
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from .library import add_documents
+
+    pipeline = Pipeline(_settings(args))
+    names = add_documents(list(args.files), pipeline.settings)
+    print(f"added {', '.join(names)}")
+    print(pipeline.reindex(_progress_bar("embedding")))
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    from .library import remove_documents
+
+    pipeline = Pipeline(_settings(args))
+    for where in remove_documents(list(args.doc_ids), pipeline.settings):
+        print(f"moved to {where}")
+    print(pipeline.reindex())
+    return 0
+
+
 def _print_sources(citations: list[Citation]) -> None:
     for c in citations:
         mark = "✓ verified" if c.verified else "· unverified"
@@ -123,9 +157,28 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("index", help="build or update the index of the corpus")
-    p.add_argument("--corpus", type=Path, help="folder of .txt/.md/.html documents (default: seeds/)")
+    p.add_argument("--corpus", type=Path, help="folder of documents, subfolders included (default: seeds/)")
     p.add_argument("--index", type=Path, help="index folder (default: index/)")
     p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("docs", help="list the documents of the index (updating it first)")
+    p.add_argument("--corpus", type=Path)
+    p.add_argument("--index", type=Path)
+    p.set_defaults(func=cmd_docs)
+
+    p = sub.add_parser("add", help="copy files into the corpus (checked first) and update the index")
+    p.add_argument("files", nargs="+", type=Path)
+    p.add_argument("--corpus", type=Path)
+    p.add_argument("--index", type=Path)
+    p.set_defaults(func=cmd_add)
+
+    p = sub.add_parser(
+        "remove", help="move documents out of the corpus (into .removed/) and update the index"
+    )
+    p.add_argument("doc_ids", nargs="+", help="ids as `rag docs` lists them")
+    p.add_argument("--corpus", type=Path)
+    p.add_argument("--index", type=Path)
+    p.set_defaults(func=cmd_remove)
 
     p = sub.add_parser("ask", help="answer a question with cited sources")
     p.add_argument("question")
@@ -192,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except RagError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)  # the CLI speaks English; the UI shows exc.zh
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -33,7 +33,7 @@ import numpy as np
 from .chunk import chunk_document
 from .embed import Embedder
 from .errors import CorpusError, IndexCorruptError, IndexMissingError
-from .ingest import corpus_files, load_document
+from .ingest import SUFFIXES, corpus_files, load_document
 from .lexicon import Lexicon
 from .lexicon import tokens as lexicon_tokens
 from .normalize import fold
@@ -238,7 +238,8 @@ def build_index(settings: Settings, embedder: Embedder, progress: Progress | Non
             skipped.append(str(exc))
     if not docs:
         raise CorpusError(
-            f"no indexable document in {settings.corpus_dir} (.txt, .md, .html): add some files"
+            f"no indexable document in {settings.corpus_dir} ({', '.join(SUFFIXES)}): add some files",
+            zh=f"{settings.corpus_dir} 中没有可索引的文档：请添加 {', '.join(SUFFIXES)} 文件。",
         )
 
     old_by_doc: dict[str, tuple[str, list[int]]] = {}

@@ -157,11 +157,13 @@ def read_document(raw: bytes, name: str, doc_id: str, path: str = "") -> Documen
     suffix = Path(name).suffix.lower()
     loader = LOADERS.get(suffix)
     if loader is None:
+        kinds = ", ".join(SUFFIXES)
         raise CorpusError(
-            f"{name}: {suffix or 'no extension'} files cannot be indexed; use {', '.join(SUFFIXES)}"
+            f"{name}: {suffix or 'no extension'} files cannot be indexed; use {kinds}",
+            zh=f"{name}：不支持{suffix or '无扩展名的'}文件，请使用以下格式之一：{kinds}。",
         )
     if not raw.strip():
-        raise CorpusError(f"{name} is empty (0 bytes of text)")
+        raise CorpusError(f"{name} is empty (0 bytes of text)", zh=f"{name} 是空文件，没有任何文字。")
     ex = loader.load(raw, name)
     doc = _assemble(ex)
     if not doc.text.strip() and ex.web:
@@ -171,7 +173,7 @@ def read_document(raw: bytes, name: str, doc_id: str, path: str = "") -> Documen
         doc.removed = [Removal(reason="kept uncleaned: the whole file looked like page furniture", text="")]
     text = doc.text
     if not text.strip():
-        raise CorpusError(f"{name} holds no text: it is blank")
+        raise CorpusError(f"{name} holds no text: it is blank", zh=f"{name} 中没有可读的文字。")
     kept = len(re.sub(r"\s", "", text))
     title = strip_pinyin(ex.title.strip() or _title_of(doc, Path(name).stem))
     return Document(
@@ -198,18 +200,22 @@ def load_document(path: Path, root: Path | None = None) -> Document:
         raw = path.read_bytes()
     except OSError as exc:
         raise CorpusError(
-            f"cannot read {path}: {exc.strerror or exc}; check that the file is readable"
+            f"cannot read {path}: {exc.strerror or exc}; check that the file is readable",
+            zh=f"无法读取 {path}：{exc.strerror or exc}。请检查文件权限。",
         ) from exc
     try:
         return read_document(raw, path.name, doc_id_of(path, root), str(path))
     except CorpusError as exc:
-        raise CorpusError(str(exc).replace(path.name, str(path), 1)) from exc
+        raise CorpusError(str(exc).replace(path.name, str(path), 1), zh=exc.zh) from exc
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
     """The indexable files of a corpus folder and its subfolders, sorted; hidden ones skipped."""
     if not corpus_dir.is_dir():
-        raise CorpusError(f"corpus folder {corpus_dir} does not exist: create it or set RAG_CORPUS_DIR")
+        raise CorpusError(
+            f"corpus folder {corpus_dir} does not exist: create it or set RAG_CORPUS_DIR",
+            zh=f"资料文件夹 {corpus_dir} 不存在：请创建它，或用 RAG_CORPUS_DIR 指定。",
+        )
     try:
         found = [
             p

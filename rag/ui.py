@@ -11,27 +11,20 @@ import html
 import ipaddress
 import logging
 import re
-import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, CorpusError, InputError, RagError
-from .ingest import SUFFIXES, load_document
+from .errors import ConfigError, RagError
+from .ingest import SUFFIXES
+from .library import add_documents, document_ids, remove_documents
 from .pipeline import Pipeline, offline_environment
 from .settings import Settings
 from .types import Answer, Citation
 
 log = logging.getLogger(__name__)
 
-EXAMPLES = [
-    "江苏银行部署DeepSeek后每天节约多少工作量？",
-    "工商银行的远程银行坐席助手叫什么？效果如何？",
-    "哪些券商已完成DeepSeek-R1模型的本地化部署？",
-    "上海銀行智能客服接通率提升到了多少？",
-    "How much did Sushang Bank improve its fraud-risk label accuracy?",
-]
+TITLE = "本地资料问答"
 CSS = """
 .src { border: 1px solid #16a34a; border-left: 5px solid #16a34a; border-radius: 8px; padding: 8px 10px;
        margin: 0 0 10px 0; background: #f7fef9; font-size: 15px; line-height: 1.6; }
@@ -48,51 +41,14 @@ CSS = """
 ABSTAIN_MARK = "⚠️ "
 
 
-def _safe_name(name: str) -> str:
-    """A file name without folders or odd characters; raises ``InputError`` when unusable."""
-    base = Path(name.replace("\\", "/")).name
-    stem, suffix = Path(base).stem, Path(base).suffix.lower()
-    if suffix not in SUFFIXES:
-        raise InputError(f"{base}: only {', '.join(SUFFIXES)} files can be added")
-    stem = re.sub(r"[^\w\u4e00-\u9fff-]+", "_", stem).strip("._-")[:80]
-    if not stem:
-        raise InputError(f"{base}: the file name has no usable characters")
-    return stem + suffix
-
-
-def add_documents(paths: list[Path], settings: Settings) -> list[str]:
-    """Check uploads (size, type, readable text) and copy them into the corpus folder under
-    safe, new names; returns the names written. Nothing is written if any file is bad."""
-    checked: list[tuple[Path, str]] = []
-    corpus = settings.corpus_dir
-    taken = {p.name for p in corpus.iterdir()} if corpus.is_dir() else set()
-    for path in paths:
-        name = _safe_name(path.name)
-        size = path.stat().st_size
-        if size > settings.max_upload_bytes:
-            raise InputError(
-                f"{path.name} is {size:,} bytes, over the {settings.max_upload_bytes:,}-byte limit"
-            )
-        with tempfile.TemporaryDirectory() as tmp:
-            probe = Path(tmp) / name
-            shutil.copyfile(path, probe)
-            try:
-                load_document(probe)
-            except CorpusError as exc:
-                raise InputError(str(exc).replace(str(probe), path.name)) from exc
-        stem, suffix = Path(name).stem, Path(name).suffix
-        n = 1
-        while name in taken:  # never overwrite another file
-            name = f"{stem}-{n}{suffix}"
-            n += 1
-        taken.add(name)
-        checked.append((path, name))
-    corpus.mkdir(parents=True, exist_ok=True)
-    for path, name in checked:
-        tmp_target = corpus / f".upload-{name}"
-        shutil.copyfile(path, tmp_target)
-        tmp_target.replace(corpus / name)
-    return [name for _, name in checked]
+def examples(settings: Settings) -> list[str]:
+    """Example questions of the corpus: ``<corpus>/.examples.txt``, one per line, if present."""
+    path = settings.corpus_dir / ".examples.txt"
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return []
+    return [x.strip() for x in lines if x.strip() and not x.startswith("#")][:8]
 
 
 def link_markers(text: str) -> str:
@@ -134,22 +90,29 @@ def sources_html(citations: list[Citation], pipeline: Pipeline, heading: str) ->
 
 
 def corpus_html(pipeline: Pipeline) -> str:
+    """The documents of the index: id (path in the corpus folder), title, format, how much of
+    the file's text cleaning kept, chunks."""
     index = pipeline.index
     m = index.manifest
+    chunks: dict[str, int] = {}
+    for c in index.chunks:
+        chunks[c.doc_id] = chunks.get(c.doc_id, 0) + 1
     rows = []
     for doc in sorted(index.docs.values(), key=lambda d: d.doc_id):
-        chunks = sum(1 for c in index.chunks if c.doc_id == doc.doc_id)
+        kept = f"{doc.kept_share:.0%}"
+        removed = "；".join(sorted({r.reason for r in doc.removed}))
         rows.append(
-            f"<tr><td>{html.escape(doc.title)}</td><td>{html.escape(Path(doc.path).name)}</td>"
-            f"<td>{html.escape(doc.date or '–')}</td><td style='text-align:right'>{chunks}</td></tr>"
+            f"<tr><td>{html.escape(doc.doc_id)}</td><td>{html.escape(doc.title)}</td>"
+            f"<td>{html.escape(doc.format or '–')}</td><td>{html.escape(doc.date or '–')}</td>"
+            f"<td style='text-align:right' title='{html.escape(removed)}'>{kept}</td>"
+            f"<td style='text-align:right'>{chunks.get(doc.doc_id, 0)}</td></tr>"
         )
     return (
         f"<p>共 {len(index.docs)} 篇文档、{len(index.chunks)} 个片段；"
         f"索引构建于 {html.escape(str(m.get('built_at')))}"
         f"（嵌入模型 {html.escape(str(m.get('embedder')))}）。</p>"
-        "<table><thead><tr><th>标题</th><th>文件</th><th>日期</th><th>片段数</th></tr></thead><tbody>"
-        + "".join(rows)
-        + "</tbody></table>"
+        "<table><thead><tr><th>文档</th><th>标题</th><th>格式</th><th>日期</th>"
+        "<th>保留正文</th><th>片段数</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
     )
 
 
@@ -201,7 +164,7 @@ def make_respond(pipeline: Pipeline) -> Respond:
                 elif isinstance(event, Answer):
                     yield _final(chat, event, pipeline), _final_sources(event, pipeline), ""
         except RagError as exc:
-            chat[-1]["content"] = f"{ABSTAIN_MARK}出错：{html.escape(str(exc))}"
+            chat[-1]["content"] = f"{ABSTAIN_MARK}{html.escape(exc.user_message())}"
             yield chat, "", ""
         except Exception as exc:  # one bad request must not take the server down
             log.exception("unexpected error while answering")
@@ -235,22 +198,36 @@ def build_app(pipeline: Pipeline) -> Any:
 
     respond = make_respond(pipeline)
 
-    def upload(files: list[Any] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, str]:  # noqa: B008
+    kinds = "、".join(SUFFIXES)
+
+    def refresh(message: str) -> tuple[str, str, Any]:
+        return message, corpus_html(pipeline), gr.update(choices=document_ids(pipeline.settings), value=[])
+
+    def upload(files: list[Any] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, str, Any]:  # noqa: B008
         if not files:
-            return "请先选择要上传的文件（.txt、.md、.html）。", corpus_html(pipeline)
+            return refresh(f"请先选择要上传的文件（{kinds}）。")
         try:
             paths = [Path(f if isinstance(f, str) else f.name) for f in files]
             names = add_documents(paths, pipeline.settings)
             progress(0, desc="更新索引")
             summary = pipeline.reindex(lambda done, total: progress(done / max(total, 1), desc="嵌入新文档"))
-            return f"已添加 {'、'.join(names)}；索引已更新：{summary}", corpus_html(pipeline)
+            return refresh(f"已添加 {'、'.join(names)}；索引已更新：{summary}")
         except RagError as exc:
-            return f"{ABSTAIN_MARK}{exc}", corpus_html(pipeline)
+            return refresh(f"{ABSTAIN_MARK}{exc.user_message()}")
 
-    with gr.Blocks(title="银行资料问答助手") as app:
+    def remove(chosen: list[str] | None) -> tuple[str, str, Any]:
+        try:
+            moved = remove_documents(list(chosen or []), pipeline.settings)
+            summary = pipeline.reindex()
+            return refresh(
+                f"已移除 {len(moved)} 篇文档（文件移到了资料文件夹的 .removed 中）；索引已更新：{summary}"
+            )
+        except RagError as exc:
+            return refresh(f"{ABSTAIN_MARK}{exc.user_message()}")
+
+    with gr.Blocks(title=TITLE) as app:
         gr.Markdown(
-            "## 银行资料问答助手\n"
-            "只根据本地资料回答；每句话标注来源，来源经过核实。资料中没有答案时会如实说明。"
+            f"## {TITLE}\n只根据本地资料回答；每句话标注来源，来源经过核实。资料中没有答案时会如实说明。"
         )
         with gr.Tab("问答"), gr.Row():
             with gr.Column(scale=3):
@@ -258,29 +235,40 @@ def build_app(pipeline: Pipeline) -> Any:
                     label="对话",
                     height=520,
                     sanitize_html=True,
-                    placeholder="请输入关于资料的问题，例如下方示例。",
+                    placeholder="请输入关于资料的问题。",
                 )
                 box = gr.Textbox(label="问题", placeholder="输入问题，按回车发送", lines=1, max_lines=4)
                 with gr.Row():
                     send = gr.Button("发送", variant="primary")
                     clear = gr.Button("清空对话")
-                gr.Examples(EXAMPLES, inputs=box, label="示例问题")
+                if examples(pipeline.settings):
+                    gr.Examples(examples(pipeline.settings), inputs=box, label="示例问题")
             with gr.Column(scale=2):
                 sources = gr.HTML("<div class='meta'>引用来源会显示在这里。</div>", label="来源")
         with gr.Tab("资料库"):
             corpus_view = gr.HTML(corpus_html(pipeline))
-            files = gr.File(
-                label="添加文档（.txt / .md / .html）", file_count="multiple", file_types=list(SUFFIXES)
-            )
+            files = gr.File(label=f"添加文档（{kinds}）", file_count="multiple", file_types=list(SUFFIXES))
             add = gr.Button("上传并更新索引")
+            chosen = gr.Dropdown(
+                choices=document_ids(pipeline.settings), multiselect=True, label="选择要移除的文档"
+            )
+            drop = gr.Button("移除所选文档并更新索引")
             status = gr.Markdown()
             add.click(
                 upload,
                 [files],
-                [status, corpus_view],
+                [status, corpus_view, chosen],
                 concurrency_id="model",
                 concurrency_limit=1,
                 api_name="add_documents",
+            )
+            drop.click(
+                remove,
+                [chosen],
+                [status, corpus_view, chosen],
+                concurrency_id="model",
+                concurrency_limit=1,
+                api_name="remove_documents",
             )
         gr.on(
             [box.submit, send.click],

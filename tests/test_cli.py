@@ -42,3 +42,22 @@ def test_index_then_ask_json_with_the_fast_model(seed_settings: Settings, fast_m
     answer = json.loads(out.stdout)
     assert set(answer) >= {"text", "citations", "abstained", "timings"}
     assert answer["citations"] and all("doc_id" in c for c in answer["citations"])
+
+
+def test_add_docs_and_remove_keep_the_index_in_step(tmp_path: Path) -> None:
+    corpus, upload = tmp_path / "corpus", tmp_path / "up"
+    corpus.mkdir()
+    upload.mkdir()
+    (corpus / "a.txt").write_text("滨江马拉松男子组冠军成绩为2小时8分。", encoding="utf-8")
+    (upload / "价目表.csv").write_text("项目,价格\n年卡,300元\n", encoding="utf-8")
+    env = {"RAG_CORPUS_DIR": str(corpus), "RAG_INDEX_DIR": str(tmp_path / "index")}
+    out = run_cli("add", str(upload / "价目表.csv"), env=env)
+    assert out.returncode == 0, out.stderr
+    assert "added 价目表.csv" in out.stdout and "2 documents" in out.stdout
+    out = run_cli("docs", env=env)
+    assert "价目表.csv\t.csv" in out.stdout and "a.txt\t.txt" in out.stdout
+    out = run_cli("remove", "a.txt", env=env)
+    assert out.returncode == 0 and "1 documents" in out.stdout, out.stdout
+    assert [p.name for p in (corpus / ".removed").rglob("*.txt")] == ["a.txt"]
+    out = run_cli("remove", "a.txt", env=env)
+    assert out.returncode == 2 and "no document a.txt" in out.stderr

@@ -6,9 +6,11 @@ from typing import Any
 import pytest
 
 from rag.errors import ConfigError, InputError
+from rag.library import add_documents, remove_documents
+from rag.library import safe_name as _safe_name
 from rag.pipeline import Pipeline
 from rag.settings import PROJECT_ROOT, Settings
-from rag.ui import _history, _safe_name, add_documents, launch_kwargs, message_text, serve
+from rag.ui import _history, examples, launch_kwargs, message_text, serve
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 
@@ -32,12 +34,37 @@ def test_uploads_never_overwrite_and_bad_files_write_nothing(tmp_path: Path) -> 
     s = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", max_upload_bytes=150)
     assert add_documents([up / "a.txt"], s) == ["a-1.txt"]
     assert (corpus / "a.txt").read_text(encoding="utf-8").startswith("原有")
-    with pytest.raises(InputError, match="limit"):
+    with pytest.raises(InputError, match="limit") as too_big:
         add_documents([up / "big.md"], s)
+    assert "超过了" in too_big.value.user_message()
     (up / "bin.txt").write_bytes(b"\x00\x01binary")
-    with pytest.raises(InputError, match="binary"):
+    with pytest.raises(InputError, match="binary") as binary:
         add_documents([up / "a.txt", up / "bin.txt"], s)
+    assert binary.value.user_message() == "bin.txt 看起来是二进制文件而不是文本：请提供原始文档。"
     assert sorted(p.name for p in corpus.iterdir()) == ["a-1.txt", "a.txt"]
+
+
+def test_removed_documents_are_moved_aside_not_deleted(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    (corpus / "sub").mkdir(parents=True)
+    (corpus / "a.txt").write_text("第一篇。", encoding="utf-8")
+    (corpus / "sub" / "b.md").write_text("第二篇。", encoding="utf-8")
+    s = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    with pytest.raises(InputError, match=r"no document nope\.txt"):
+        remove_documents(["sub/b.md", "nope.txt"], s)
+    assert (corpus / "sub" / "b.md").exists()  # nothing moved when one id is unknown
+    [where] = remove_documents(["sub/b.md"], s)
+    assert not (corpus / "sub" / "b.md").exists() and Path(where).read_text(encoding="utf-8") == "第二篇。"
+    from rag.library import document_ids
+
+    assert document_ids(s) == ["a.txt"]
+
+
+def test_examples_come_from_the_corpus(tmp_path: Path) -> None:
+    s = Settings(corpus_dir=tmp_path, index_dir=tmp_path / "index")
+    assert examples(s) == []
+    (tmp_path / ".examples.txt").write_text("# 注释\n问题一？\n\n问题二？\n", encoding="utf-8")
+    assert examples(s) == ["问题一？", "问题二？"]
 
 
 def test_binding_beyond_loopback_requires_a_login() -> None:
@@ -125,7 +152,7 @@ def test_concurrent_clients_each_get_their_own_answer(server: str) -> None:
 @pytest.mark.slow
 def test_bad_request_shows_an_error_and_the_server_keeps_serving(server: str) -> None:
     chat, _ = _ask(server, "   ")
-    assert "出错" in chat[-1]["content"] and "empty" in chat[-1]["content"]
+    assert "问题是空的" in chat[-1]["content"]  # the Chinese UI speaks Chinese
     chat, _ = _ask(server, "苏商银行欺诈风险标签准确率提升了多少？")
     assert "35%" in chat[-1]["content"]
     # a follow-up over the API: the conversation is passed back as the last call returned it

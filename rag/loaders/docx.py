@@ -23,7 +23,8 @@ class DocxLoader:
             document = docx.Document(io.BytesIO(raw))
         except (PackageNotFoundError, ValueError, KeyError, OSError) as exc:
             raise CorpusError(
-                f"{name} is not a readable .docx file ({exc}): save it again from Word"
+                f"{name} is not a readable .docx file ({exc}): save it again from Word",
+                zh=f"{name} 不是可读的 .docx 文件：请用 Word 重新保存后再添加。",
             ) from exc
         blocks: list[Block] = []
         body = document.element.body

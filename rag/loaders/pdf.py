@@ -26,11 +26,15 @@ class PdfLoader:
                 try:
                     reader.decrypt("")
                 except Exception as exc:  # pypdf raises several kinds here
-                    raise CorpusError(f"{name} is password-protected: save an unprotected copy") from exc
+                    raise CorpusError(
+                        f"{name} is password-protected: save an unprotected copy",
+                        zh=f"{name} 有密码保护：请另存一份不加密的副本。",
+                    ) from exc
             pages = [(page.extract_text() or "") for page in reader.pages]
         except (PdfReadError, ValueError, KeyError, OSError) as exc:
             raise CorpusError(
-                f"{name} is not a readable PDF ({exc}): check the file or export it again"
+                f"{name} is not a readable PDF ({exc}): check the file or export it again",
+                zh=f"{name} 不是可读的 PDF：请检查文件或重新导出。",
             ) from exc
         blocks: list[Block] = []
         for no, text in enumerate(pages, 1):
@@ -39,7 +43,8 @@ class PdfLoader:
         if not any(b.text.strip() for b in blocks):
             raise CorpusError(
                 f"{name} has no text layer (a scanned PDF?): run OCR on it first "
-                "(e.g. save it as a searchable PDF) and add it again"
+                "(e.g. save it as a searchable PDF) and add it again",
+                zh=f"{name} 没有文字层（可能是扫描件）：请先做 OCR，另存为可搜索的 PDF 后再添加。",
             )
         title = ""
         try:

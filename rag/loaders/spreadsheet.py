@@ -47,7 +47,8 @@ class XlsxLoader:
             book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a broken file
             raise CorpusError(
-                f"{name} is not a readable .xlsx workbook ({exc}): save it again from Excel"
+                f"{name} is not a readable .xlsx workbook ({exc}): save it again from Excel",
+                zh=f"{name} 不是可读的 .xlsx 工作簿：请用 Excel 重新保存后再添加。",
             ) from exc
         blocks: list[Block] = []
         for sheet in book.worksheets:

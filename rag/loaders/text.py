@@ -17,10 +17,14 @@ def decode(raw: bytes, name: str) -> str:
             return raw.decode("utf-16")
         except UnicodeDecodeError as exc:
             raise CorpusError(
-                f"{name} has a UTF-16 mark but is not UTF-16 text: re-save it as UTF-8"
+                f"{name} has a UTF-16 mark but is not UTF-16 text: re-save it as UTF-8",
+                zh=f"{name} 的编码有误：请另存为 UTF-8 文本。",
             ) from exc
     if b"\x00" in raw[:4096]:
-        raise CorpusError(f"{name} looks binary (NUL bytes), not text: give the original document instead")
+        raise CorpusError(
+            f"{name} looks binary (NUL bytes), not text: give the original document instead",
+            zh=f"{name} 看起来是二进制文件而不是文本：请提供原始文档。",
+        )
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -29,7 +33,10 @@ def decode(raw: bytes, name: str) -> str:
 
     best = from_bytes(raw).best()
     if best is None:
-        raise CorpusError(f"{name}: the text encoding cannot be recognised: re-save it as UTF-8")
+        raise CorpusError(
+            f"{name}: the text encoding cannot be recognised: re-save it as UTF-8",
+            zh=f"{name}：无法识别文本编码，请另存为 UTF-8。",
+        )
     encoding = best.encoding
     if encoding in ("gb2312", "gbk"):
         encoding = "gb18030"  # the superset decodes what the others would choke on
