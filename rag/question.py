@@ -221,8 +221,8 @@ def _substitute(q: Question, prev: Question, other: str | None) -> tuple[Questio
     folded = q.folded
     relative = _relative_year(folded, prev.years)
     new_years = q.years or ((relative[1],) if relative else ())
-    for old, new in zip(prev.years, new_years, strict=False):
-        query = query.replace(str(old), str(new))
+    for old_year, new_year in zip(prev.years, new_years, strict=False):
+        query = query.replace(str(old_year), str(new_year))
     swapped = [t for t in q.terms if t not in prev.terms and t not in LANG.followup_markers.other]
     if relative:
         swapped = [t for t in swapped if t != relative[0]]

@@ -13,11 +13,13 @@ _HEADING_STYLE_RE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.I)
 
 
 class DocxLoader:
-    suffixes = (".docx",)
+    suffixes: tuple[str, ...] = (".docx",)
 
     def load(self, raw: bytes, name: str) -> Extracted:
         import docx
         from docx.opc.exceptions import PackageNotFoundError
+        from docx.table import Table
+        from docx.text.paragraph import Paragraph
 
         try:
             document = docx.Document(io.BytesIO(raw))
@@ -31,9 +33,9 @@ class DocxLoader:
         for child in body.iterchildren():
             tag = child.tag.rsplit("}", 1)[-1]
             if tag == "p":
-                self._paragraph(docx.text.paragraph.Paragraph(child, document), blocks)
+                self._paragraph(Paragraph(child, document), blocks)
             elif tag == "tbl":
-                self._table(docx.table.Table(child, document), blocks)
+                self._table(Table(child, document), blocks)
         title = (document.core_properties.title or "").strip()
         if not title:
             top = next((b for b in blocks if b.kind == "heading"), None)

@@ -12,7 +12,7 @@ _BLOCKS = ("p", "li", "dd", "dt", "blockquote", "pre", "figcaption", "caption", 
 
 
 class HtmlLoader:
-    suffixes = (".html", ".htm", ".xhtml")
+    suffixes: tuple[str, ...] = (".html", ".htm", ".xhtml")
 
     def load(self, raw: bytes, name: str) -> Extracted:
         from bs4 import BeautifulSoup
@@ -27,7 +27,7 @@ class HtmlLoader:
         return Extracted(blocks, title=title, web=True)
 
     def _walk(self, node: Any, blocks: list[Block]) -> None:
-        from bs4 import NavigableString, Tag
+        from bs4.element import NavigableString, Tag
 
         text_run: list[str] = []
 

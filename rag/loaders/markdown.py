@@ -34,7 +34,7 @@ def table_cells(line: str) -> list[str]:
 
 
 class MarkdownLoader:
-    suffixes = (".md", ".markdown")
+    suffixes: tuple[str, ...] = (".md", ".markdown")
 
     def load(self, raw: bytes, name: str) -> Extracted:
         return self.parse(decode(raw, name))
@@ -54,8 +54,8 @@ class MarkdownLoader:
                 blocks.append(Block(heading.group(1), "heading", 6))
             elif line.strip().startswith("|") and line.strip().endswith("|"):
                 nxt = lines[i + 1] if i + 1 < len(lines) else ""
-                kind = "header" if _TABLE_RULE_RE.match(nxt) and "|" in nxt else "row"
-                blocks.append(Block(" | ".join(table_cells(line)), kind))
+                header = bool(_TABLE_RULE_RE.match(nxt)) and "|" in nxt
+                blocks.append(Block(" | ".join(table_cells(line)), "header" if header else "row"))
             else:
                 blocks.append(Block(line.replace("**", "").replace("__", "")))
         title = str(meta.get("title") or "").strip()

@@ -13,7 +13,7 @@ log = logging.getLogger(__name__)
 
 
 class PdfLoader:
-    suffixes = (".pdf",)
+    suffixes: tuple[str, ...] = (".pdf",)
 
     def load(self, raw: bytes, name: str) -> Extracted:
         from pypdf import PdfReader
@@ -48,7 +48,8 @@ class PdfLoader:
             )
         title = ""
         try:
-            title = str((reader.metadata or {}).get("/Title") or "").strip()
+            meta = reader.metadata
+            title = str(meta.get("/Title") or "").strip() if meta is not None else ""
         except Exception:  # broken metadata must not lose the document
             title = ""
         return Extracted(blocks, title=title)

@@ -38,7 +38,7 @@ def _cell(value: object) -> str:
 
 
 class XlsxLoader:
-    suffixes = (".xlsx", ".xlsm")
+    suffixes: tuple[str, ...] = (".xlsx", ".xlsm")
 
     def load(self, raw: bytes, name: str) -> Extracted:
         from openpyxl import load_workbook
@@ -62,7 +62,7 @@ class XlsxLoader:
 
 
 class CsvLoader:
-    suffixes = (".csv", ".tsv")
+    suffixes: tuple[str, ...] = (".csv", ".tsv")
 
     def load(self, raw: bytes, name: str) -> Extracted:
         text = decode(raw, name)

@@ -47,7 +47,7 @@ _MARKDOWN_RE = re.compile(r"\A\ufeff?---\s*\n|!\[[^\]]*\]\([^)]*\)|^#{1,6}\s+\S"
 
 
 class TextLoader:
-    suffixes = (".txt", ".text")
+    suffixes: tuple[str, ...] = (".txt", ".text")
 
     def load(self, raw: bytes, name: str) -> Extracted:
         text = decode(raw, name)

@@ -162,7 +162,7 @@ def _span(
     best, best_score = (p.sentences[0] if p.sentences else (p.start, p.end)), -1.0
     for a, b, text in p.sentence_texts():
         folded = fold(text)
-        score = sum(1 for spans in fig_spans.values() if (a, b) in spans)
+        score = float(sum(1 for spans in fig_spans.values() if (a, b) in spans))
         score += sum(1 for n in names if holds_name(folded, n))
         score += 0.1 * word_share(words, folded)
         if score > best_score:
