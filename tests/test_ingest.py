@@ -23,7 +23,7 @@ def docs() -> dict[str, object]:
 
 
 def test_all_seeds_load_with_titles_and_ids_that_are_their_file_names(docs: dict) -> None:
-    assert sorted(docs) == sorted(p.name for p in SEEDS.glob("*.txt"))
+    assert sorted(docs) == sorted(p.name for p in SEEDS.glob("[!.]*.txt"))
     assert docs["000_c4a4f23599adab00.txt"].title == "商业银行接入DeepSeek大赛:谁抢先,谁落后"
     assert docs["002_7c08d024b419e123.txt"].date.startswith("2025-02-13")
     assert docs["003_6821db6e00fcbe24.txt"].title.startswith("金融圈加速DeepSeek本地化部署")
