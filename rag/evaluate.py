@@ -419,14 +419,18 @@ def run_cli(args: argparse.Namespace, settings: Settings) -> int:
     paths = args.eval_set or [DEFAULT_SET]
     calibration = None
     if args.record:
-        calibration = load_calibration().model_copy(update={"threshold": 0.0})
+        path = settings.calibration_file
+        calibration = (load_calibration(path) if path else load_calibration()).model_copy(
+            update={"threshold": 0.0}
+        )
     pipeline = Pipeline(settings, calibration=calibration)
     rows: list[Row] = []
     for path in paths:
         items = load_set(path)
         if args.limit:
             items = items[: args.limit]
-        rows += run(pipeline, items, Path(path).stem, retrieval_only=args.retrieval_only)
+        name = f"{Path(path).parent.name}/{Path(path).stem}"
+        rows += run(pipeline, items, name, retrieval_only=args.retrieval_only)
     report = build_report(pipeline, rows, args.retrieval_only)
     write_report(report, args.out)
     print(to_markdown(report))

@@ -88,7 +88,8 @@ class Pipeline:
     @property
     def calibration(self) -> Calibration:
         if self._calibration is None:
-            self._calibration = load_calibration()
+            path = self.settings.calibration_file
+            self._calibration = load_calibration(path) if path else load_calibration()
         return self._calibration
 
     @property

@@ -44,11 +44,8 @@ class Settings(BaseSettings):
     )
     chunk_chars: int = Field(260, ge=80, description="target chunk length in characters")
     chunk_overlap: int = Field(1, ge=0, le=3, description="sentences repeated between chunks")
-    min_relevance: float = Field(
-        0.85, description="abstain below this dense similarity of the best passage (Chinese questions)"
-    )
-    min_relevance_en: float = Field(
-        0.80, description="the same for English questions (cross-language similarity runs lower)"
+    calibration_file: Path | None = Field(
+        None, description="the answer confidence's calibration (rag calibrate); empty means the package's"
     )
     aliases_file: Path | None = Field(
         None, description="aliases of the corpus's words (TSV); empty means <corpus>/.aliases.tsv"
@@ -64,7 +61,7 @@ class Settings(BaseSettings):
     def aliases_path(self) -> Path:
         return self.aliases_file or self.corpus_dir / ".aliases.tsv"
 
-    @field_validator("model_path", "aliases_file", mode="before")
+    @field_validator("model_path", "aliases_file", "calibration_file", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value

@@ -55,7 +55,7 @@ def main() -> None:
     pipeline.warm_up()
     print(f"model load + instruction prefix: {time.perf_counter() - t:.1f} s")
 
-    first, total, prompt, new, speed = [], [], [], [], []
+    first, total, prompt, new, speed, checks = [], [], [], [], [], []
     for item in items:
         answer = pipeline.ask(item.question)
         st = gen.stats
@@ -63,6 +63,7 @@ def main() -> None:
             continue
         first.append(answer.timings.first_token)
         total.append(answer.timings.total)
+        checks.append(answer.timings.verify)
         prompt.append(st.prompt_tokens)
         new.append(st.prompt_tokens - st.cached_tokens)
         if st.tokens_per_s:
@@ -75,6 +76,11 @@ def main() -> None:
         f"of which new (not cached) p50 {statistics.median(new):.0f}"
     )
     print(f"generated tokens/s: median {statistics.median(speed):.1f}")
+    share = statistics.median(checks) / statistics.median(total)
+    print(
+        f"verification and confidence: p50 {statistics.median(checks) * 1000:.0f} ms per answer, "
+        f"{share:.1%} of the median answer time (target: at most 10%)"
+    )
 
     # ours vs llama.cpp's own on the same prompts, interleaved so both see the same machine state
     ours, raw = [], []

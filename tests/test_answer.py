@@ -1,5 +1,6 @@
 import pytest
 
+from rag.confidence import load_calibration
 from rag.embed import E5Embedder
 from rag.errors import InputError
 from rag.index import IndexData
@@ -10,15 +11,33 @@ from rag.types import Answer, Citation
 from tests.fakes import ScriptedGenerator
 
 
-def scripted(seed_settings: Settings, seed_index: IndexData, e5: E5Embedder, reply: str) -> Pipeline:
-    pipeline = Pipeline(seed_settings, embedder=e5, generator=ScriptedGenerator(reply))
+def scripted(
+    seed_settings: Settings, seed_index: IndexData, e5: E5Embedder, reply: str, threshold: float
+) -> Pipeline:
+    """A pipeline whose model says ``reply``. The confidence threshold is set per test: these
+    tests are about the checks, streaming and wording, not about where the calibration lands."""
+    calibration = load_calibration().model_copy(update={"threshold": threshold})
+    pipeline = Pipeline(
+        seed_settings, embedder=e5, generator=ScriptedGenerator(reply), calibration=calibration
+    )
     pipeline._index = seed_index
     return pipeline
 
 
 @pytest.fixture
 def make(seed_settings: Settings, seed_index: IndexData, e5: E5Embedder):
-    return lambda reply: scripted(seed_settings, seed_index, e5, reply)
+    return lambda reply, threshold=0.0: scripted(seed_settings, seed_index, e5, reply, threshold)
+
+
+def test_a_verified_answer_below_the_calibrated_threshold_is_withheld_not_shown(make) -> None:
+    reply = "江苏银行每天可节约9.68小时工作量[1]。"
+    shown = make(reply).ask("江苏银行每天节约多少工作量？")
+    assert not shown.abstained and 0 < shown.confidence < 1 and shown.signals
+    events = list(make(reply, threshold=0.999).ask_stream("江苏银行每天节约多少工作量？"))
+    answer = events[-1]
+    assert isinstance(answer, Answer) and answer.abstained and "9.68" in answer.withheld
+    assert answer.confidence == shown.confidence and "below" in answer.reason
+    assert not [e for e in events if isinstance(e, str)]  # nothing of it reached the user
 
 
 def test_verified_answer_with_citation_span(make) -> None:
