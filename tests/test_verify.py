@@ -106,3 +106,31 @@ def test_markers_refusals_and_sentences() -> None:
     ]
     assert is_refusal("资料中没有提及该公司的数据。") and is_refusal("The passages do not mention it.")
     assert not is_refusal("每天可节约9.68小时工作量。")
+
+
+def test_no_figure_matches_inside_another_figure_in_any_field() -> None:
+    race = passage(7, "比赛于2023年10月13日举行，男子组冠军用时2小时8分13秒。")
+    film = passage(8, "影片于6月12日上映，首周票房1.25亿元。")
+    dose = passage(9, "儿童一次0.25克，一日3次。")
+    fund = passage(10, "该基金2022年收益率为13.5%，规模120亿元。")
+    english = passage(11, "The update shipped on June 12, 2024 and cut boot time to 40 seconds.")
+    for sentence, question, p in [
+        ("男子组冠军用时13分钟[7]。", "男子组冠军用时多少分钟？", race),
+        ("首周票房12亿元[8]。", "首周票房是多少？", film),
+        ("儿童一次25克[9]。", "儿童一次服用多少克？", dose),
+        ("该基金收益率为3.5%[10]。", "该基金2022年收益率是多少？", fund),
+        ("Boot time fell to 12 seconds [11].", "How long does booting take after the update?", english),
+    ]:
+        c = check(sentence, question, p)
+        assert not c.verified, (sentence, c.reason)
+
+
+def test_figures_match_across_numeral_and_date_forms() -> None:
+    fund = passage(12, "该行2024年3月8日公告，全年节约成本三千万元，占比两成。")
+    for sentence, question in [
+        ("节约成本3000万元[12]。", "该行全年节约多少成本？"),
+        ("占比20%[12]。", "节约的成本占比多少？"),
+        ("公告日期是2024-03-08[12]。", "该行哪天发布的公告？"),
+    ]:
+        c = check(sentence, question, fund)
+        assert c.verified, (sentence, c.reason)
