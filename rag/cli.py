@@ -51,7 +51,10 @@ def _progress_bar(desc: str) -> Callable[[int, int], None]:
 
 def cmd_index(args: argparse.Namespace) -> int:
     pipeline = Pipeline(_settings(args))
-    print(pipeline.reindex(_progress_bar("embedding")))
+    report = pipeline.rebuild(_progress_bar("embedding"))
+    print(report.summary())
+    for line in report.details():
+        print(f"  {line}")
     return 0
 
 

@@ -94,12 +94,31 @@ class BuildReport:
     skipped: list[str]
     seconds: float
     path: Path
+    chars_in: int = 0  # characters of text the indexed files held
+    chars_kept: int = 0  # characters of it that cleaning kept
+    heavy_losses: list[tuple[str, float]] = field(default_factory=list)  # (doc_id, share kept) < 0.8
 
     def summary(self) -> str:
+        kept = f", {self.chars_kept / self.chars_in:.1%} of characters kept" if self.chars_in else ""
+        skipped = f", {len(self.skipped)} files skipped" if self.skipped else ""
         return (
             f"{self.documents} documents, {self.chunks} chunks ({self.embedded} embedded, "
-            f"{self.reused} reused, {self.removed_files} files removed), {self.seconds:.1f} s"
+            f"{self.reused} reused, {self.removed_files} files removed){skipped}{kept}, {self.seconds:.1f} s"
         )
+
+    def details(self) -> list[str]:
+        """One line per skipped file (with the reason) and per document that lost over 20%."""
+        lines = [f"skipped: {reason}" for reason in self.skipped]
+        lines += [f"cleaning kept only {share:.0%} of {doc_id}" for doc_id, share in self.heavy_losses]
+        return lines
+
+
+def _retention(docs: list[Document]) -> dict[str, Any]:
+    return {
+        "chars_in": sum(d.chars_in for d in docs),
+        "chars_kept": sum(d.chars_kept for d in docs),
+        "heavy_losses": [(d.doc_id, round(d.kept_share, 3)) for d in docs if d.kept_share < 0.8],
+    }
 
 
 def _write_json(path: Path, data: object) -> None:
@@ -220,6 +239,7 @@ def build_index(settings: Settings, embedder: Embedder, progress: Progress | Non
                 skipped=[],
                 seconds=time.perf_counter() - started,
                 path=old.path,
+                **_retention(list(old.docs.values())),
             )
         if old.manifest.get("embedder") != embedder.id or old.manifest.get("chunking") != _chunking(settings):
             old = None  # vectors or chunk boundaries cannot be reused
@@ -344,6 +364,7 @@ def build_index(settings: Settings, embedder: Embedder, progress: Progress | Non
         skipped=skipped,
         seconds=time.perf_counter() - started,
         path=final,
+        **_retention(docs),
     )
 
 

@@ -18,7 +18,7 @@ from .answer import StreamEvent, ask_stream
 from .confidence import Calibration, load_calibration
 from .embed import Embedder, make_embedder
 from .generate import Generator, LlamaGenerator
-from .index import IndexData, Progress, build_index, ensure_index
+from .index import BuildReport, IndexData, Progress, build_index, ensure_index
 from .models import resolve_model_path
 from .question import Question
 from .retrieve import HybridRetriever, Retriever
@@ -117,11 +117,15 @@ class Pipeline:
 
     def reindex(self, progress: Progress | None = None) -> str:
         """Update the index from the corpus and switch to it; returns the summary line."""
+        return self.rebuild(progress).summary()
+
+    def rebuild(self, progress: Progress | None = None) -> BuildReport:
+        """Update the index from the corpus and switch to it; returns the whole report."""
         with self._lock:
             report = build_index(self.settings, self.embedder, progress)
             self._index = None
             self._retriever = None
-            return report.summary()
+            return report
 
     def warm_up(self) -> None:
         """Load index and model and read the fixed instructions once, so that the first

@@ -129,3 +129,16 @@ def test_sentence_transformers_backend_with_packaged_minilm(tmp_path: Path) -> N
     assert data.manifest["dim"] == 384 and data.manifest["embedder"].startswith("sentence-transformers/")
     hits = HybridRetriever(data, embedder).retrieve("When do felines nap?", k=2)
     assert hits[0].doc_id == "cats.txt"
+
+
+def test_build_report_names_skipped_files_and_heavy_losses(settings: Settings) -> None:
+    corpus = settings.corpus_dir
+    (corpus / "scan.pdf").write_bytes(b"%PDF-1.4 broken")
+    (corpus / "nav.html").write_text(
+        "<p>正文一句。</p>" + "<p>分享到：微信 扫一扫 点击关注</p>" * 10, encoding="utf-8"
+    )
+    report = build_index(settings, HashingEmbedder())
+    assert report.documents == 6 and len(report.skipped) == 1 and "scan.pdf" in report.skipped[0]
+    assert 0.5 < report.chars_kept / report.chars_in < 1.0
+    assert "1 files skipped" in report.summary() and "of characters kept" in report.summary()
+    assert any("nav.html" in line and "kept only" in line for line in report.details())

@@ -214,3 +214,34 @@ def test_unsupported_format_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_fold_of_cleaned_seed_finds_simplified_phrase(docs: dict) -> None:
     assert "江苏银行将deepseek率先应用于" in fold(docs["004_967d3e782a009d5f.txt"].text)
+
+
+def _one_line_article(i: int) -> tuple[str, str]:
+    """A news article written on one line, ending with a portal trailer, as scraped pages are."""
+    import random
+
+    rng = random.Random(i)
+    places = ["临江", "北湖", "南岭", "东屿", "西川"]
+    body = "".join(
+        f"{rng.choice(places)}市第{rng.randint(1, 30)}次会议"
+        f"于{rng.randint(1, 12)}月{rng.randint(1, 28)}日召开，"
+        f"会上通报了{rng.randint(2, 99)}个项目的进展，总投资{rng.randint(1, 900)}亿元。"
+        for _ in range(rng.randint(1, 6))
+    )
+    trailer = rng.choice(
+        ["返回搜狐，查看更多责任编辑：", "返回搜狐，查看更多 (责任编辑：李明)", "分享到：微信"]
+    )
+    return body, body + trailer
+
+
+def test_one_line_articles_with_trailers_are_all_kept_whole(tmp_path: Path) -> None:
+    bodies = {}
+    for i in range(120):
+        body, line = _one_line_article(i)
+        (tmp_path / f"{i:03d}.txt").write_text(line + "\n", encoding="utf-8")
+        bodies[f"{i:03d}.txt"] = body
+    docs = {d.doc_id: d for d in load_corpus(tmp_path)}
+    assert sorted(docs) == sorted(bodies)  # no article dropped
+    kept = sum(len(b) for i, b in bodies.items() if b in docs[i].text)
+    assert kept / sum(len(b) for b in bodies.values()) >= 0.99
+    assert not any("返回搜狐" in d.text or "分享到" in d.text for d in docs.values())
