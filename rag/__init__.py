@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 from .answer import StreamEvent
 from .errors import (
@@ -23,7 +24,7 @@ from .errors import (
 from .index import BuildReport
 from .pipeline import Pipeline, default_pipeline
 from .settings import Settings
-from .types import Answer, Chunk, Citation, Hit, Timings
+from .types import Answer, Chunk, Citation, Document, Hit, Timings
 
 __all__ = [
     "Answer",
@@ -32,6 +33,7 @@ __all__ = [
     "Citation",
     "ConfigError",
     "CorpusError",
+    "Document",
     "GenerationError",
     "Hit",
     "IndexCorruptError",
@@ -42,9 +44,12 @@ __all__ = [
     "RagError",
     "Settings",
     "Timings",
+    "add_documents",
     "ask",
     "ask_stream",
     "build_index",
+    "documents",
+    "remove_documents",
     "retrieve",
 ]
 
@@ -69,3 +74,20 @@ def build_index(settings: Settings | None = None) -> str:
     """Build or update the index of ``settings.corpus_dir``; returns a one-line summary."""
     pipeline = default_pipeline() if settings is None else Pipeline(settings)
     return pipeline.reindex()
+
+
+def add_documents(paths: list[str | Path]) -> BuildReport:
+    """Check files (type, size, readable text), copy them into the corpus folder and update the
+    index. Nothing is written if one file is bad (``InputError`` says which and why)."""
+    return default_pipeline().add_documents([Path(p) for p in paths])
+
+
+def remove_documents(doc_ids: list[str]) -> BuildReport:
+    """Move documents (ids as ``documents()`` gives them) into ``<corpus>/.removed/`` and update
+    the index."""
+    return default_pipeline().remove_documents(doc_ids)
+
+
+def documents() -> list[Document]:
+    """The indexed documents: id, title, format, characters in and kept, what cleaning removed."""
+    return default_pipeline().documents()

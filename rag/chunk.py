@@ -14,13 +14,12 @@ from dataclasses import dataclass
 
 from .entities import names_in
 from .normalize import split_sentences
-from .types import Chunk, Document, Mark, Section
+from .types import Chunk, Document, Section, locate
 
 _SOFT_BREAK_RE = re.compile(r"[，,、：:；;]")
 _ITEM_RE = re.compile(
     r"^\s*(?:[-*•·]\s|\d{1,2}[.、)）]\s*|[（(]\d{1,2}[)）]|[①-⑳]|[一二三四五六七八九十]+、)"
 )
-_LOCATOR_RE = re.compile(r"^(.*?)第(\d+)([页行])$")
 
 
 @dataclass
@@ -93,20 +92,6 @@ def heading_path(sections: list[Section], pos: int) -> str:
     return " > ".join(s.title for s in stack)
 
 
-def locator(marks: list[Mark], start: int, end: int) -> str:
-    """'第3页', '第3–4页', '费用表 第4–9行' for the marks a stretch of text overlaps."""
-    hit = [m for m in marks if m.start < end and start < m.end] or [m for m in marks if m.start <= start][-1:]
-    if not hit:
-        return ""
-    first, last = hit[0].label, hit[-1].label
-    if first == last:
-        return first
-    a, b = _LOCATOR_RE.match(first), _LOCATOR_RE.match(last)
-    if a and b and a.group(1) == b.group(1) and a.group(3) == b.group(3):
-        return f"{a.group(1)}第{a.group(2)}–{b.group(2)}{a.group(3)}"
-    return f"{first}–{last}"
-
-
 def subject_before(text: str, pos: int, window: int = 200) -> str:
     """The name mentioned last in the text before ``pos`` (whom "该行", "it" refer to), or ''."""
     span = text[max(0, pos - window) : pos]
@@ -163,7 +148,8 @@ def chunk_document(doc: Document, chunk_chars: int = 260, overlap: int = 1) -> l
                 end=end,
                 heading=heading_path(doc.sections, start),
                 lead=lead,
-                locator=locator(doc.marks, start, end),
+                locator=locate(doc.marks, start, end),
+                marks=[m for m in doc.marks if m.start < end and start < m.end],
                 subject=subject,
             )
         )

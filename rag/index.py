@@ -42,7 +42,7 @@ from .types import Chunk, Document
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 # Code whose change alters what gets indexed: a change forces a full rebuild.
 _PIPELINE_MODULES = ("ingest.py", "normalize.py", "chunk.py", "entities.py", "lexicon.py", "index.py")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import numpy as np
 
@@ -23,7 +24,7 @@ from .models import resolve_model_path
 from .question import Question
 from .retrieve import HybridRetriever, Retriever
 from .settings import Settings
-from .types import Answer, Hit
+from .types import Answer, Document, Hit
 
 
 def offline_environment() -> None:
@@ -126,6 +127,26 @@ class Pipeline:
             self._index = None
             self._retriever = None
             return report
+
+    def add_documents(self, paths: list[Path]) -> BuildReport:
+        """Check files, copy them into the corpus and update the index (see ``library``)."""
+        from .library import add_documents
+
+        with self._lock:
+            add_documents(paths, self.settings)
+            return self.rebuild()
+
+    def remove_documents(self, doc_ids: list[str]) -> BuildReport:
+        """Move documents out of the corpus (into ``.removed/``) and update the index."""
+        from .library import remove_documents
+
+        with self._lock:
+            remove_documents(doc_ids, self.settings)
+            return self.rebuild()
+
+    def documents(self) -> list[Document]:
+        """The documents of the index, with what cleaning kept and removed."""
+        return sorted(self.index.docs.values(), key=lambda d: d.doc_id)
 
     def warm_up(self) -> None:
         """Load index and model and read the fixed instructions once, so that the first

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel, Field, computed_field
+
+_LOCATOR_RE = re.compile(r"^(.*?)第(\d+)([页行])$")
 
 
 class Section(BaseModel):
@@ -27,6 +31,20 @@ class Mark(BaseModel):
     start: int
     end: int
     label: str
+
+
+def locate(marks: list[Mark], start: int, end: int) -> str:
+    """'第3页', '第3–4页', '费用表 第4–9行' for the marks a stretch of text overlaps."""
+    hit = [m for m in marks if m.start < end and start < m.end] or [m for m in marks if m.start <= start][-1:]
+    if not hit:
+        return ""
+    first, last = hit[0].label, hit[-1].label
+    if first == last:
+        return first
+    a, b = _LOCATOR_RE.match(first), _LOCATOR_RE.match(last)
+    if a and b and a.group(1) == b.group(1) and a.group(3) == b.group(3):
+        return f"{a.group(1)}第{a.group(2)}–{b.group(2)}{a.group(3)}"
+    return f"{first}–{last}"
 
 
 class Removal(BaseModel):
@@ -70,6 +88,7 @@ class Chunk(BaseModel):
     lead: str = ""  # a table's column names, or a list's lead-in sentence, when the chunk lacks it
     locator: str = ""  # page or sheet and row: "第3页", "费用表 第4行"
     subject: str = ""  # a name from the sentences before the chunk, when its own text names none
+    marks: list[Mark] = Field(default_factory=list)  # the document's locators within the chunk
 
     @property
     def context(self) -> str:
@@ -123,6 +142,14 @@ class Citation(BaseModel):
     @property
     def title(self) -> str:
         return self.chunk.title
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def locator(self) -> str:
+        """Page or sheet and row of the supporting sentence (else of the whole chunk)."""
+        if self.span_start is not None and self.span_end is not None and self.chunk.marks:
+            return locate(self.chunk.marks, self.span_start, max(self.span_end, self.span_start + 1))
+        return self.chunk.locator
 
     @property
     def span_text(self) -> str:

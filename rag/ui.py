@@ -77,7 +77,8 @@ def sources_html(citations: list[Citation], pipeline: Pipeline, heading: str) ->
     for c in citations:
         doc = docs.get(c.doc_id)
         date = f" · {html.escape(doc.date)}" if doc is not None and doc.date else ""
-        fname = html.escape(Path(doc.path).name) if doc is not None else html.escape(c.doc_id)
+        where = " · ".join(html.escape(x) for x in (c.chunk.heading, c.locator) if x)
+        fname = html.escape(c.doc_id) + (f" · {where}" if where else "")
         badge = (
             "<span class='badge ok'>✓ 已核实</span>" if c.verified else "<span class='badge no'>未核实</span>"
         )
@@ -87,6 +88,34 @@ def sources_html(citations: list[Citation], pipeline: Pipeline, heading: str) ->
             f"<div class='meta'>{fname}{date}</div><div>{_highlight(c)}</div></div>"
         )
     return "\n".join(cards)
+
+
+def document_html(pipeline: Pipeline, doc_id: str | None) -> str:
+    """One document as indexed: its record, what cleaning removed (with reasons) and its chunks
+    with their section path and locator."""
+    if not doc_id:
+        return "<div class='meta'>选择一篇文档查看它的片段和清洗记录。</div>"
+    index = pipeline.index
+    doc = index.docs.get(doc_id)
+    if doc is None:
+        return f"<div class='meta'>索引中没有 {html.escape(doc_id)}：请先更新索引。</div>"
+    removed = (
+        "".join(f"<li>{html.escape(r.reason)}：{html.escape(r.text)}</li>" for r in doc.removed[:50])
+        or "<li>无</li>"
+    )
+    chunks = [c for c in index.chunks if c.doc_id == doc_id]
+    cards = "".join(
+        f"<div class='src unverified'><div class='meta'>{html.escape(c.chunk_id)}"
+        f"{' · ' + html.escape(c.heading) if c.heading else ''}"
+        f"{' · ' + html.escape(c.locator) if c.locator else ''}</div>{html.escape(c.text)}</div>"
+        for c in chunks
+    )
+    return (
+        f"<h4>{html.escape(doc.title)}</h4><p class='meta'>{html.escape(doc.doc_id)} · {doc.format} · "
+        f"原文 {doc.chars_in} 字，保留 {doc.chars_kept} 字（{doc.kept_share:.0%}）· {len(chunks)} 个片段</p>"
+        f"<details><summary>清洗时去掉的内容（{len(doc.removed)} 处）</summary><ul>{removed}</ul></details>"
+        f"{cards}"
+    )
 
 
 def corpus_html(pipeline: Pipeline) -> str:
@@ -200,10 +229,16 @@ def build_app(pipeline: Pipeline) -> Any:
 
     kinds = "、".join(SUFFIXES)
 
-    def refresh(message: str) -> tuple[str, str, Any]:
-        return message, corpus_html(pipeline), gr.update(choices=document_ids(pipeline.settings), value=[])
+    def refresh(message: str) -> tuple[str, str, Any, Any]:
+        ids = sorted(pipeline.index.docs)
+        return (
+            message,
+            corpus_html(pipeline),
+            gr.update(choices=document_ids(pipeline.settings), value=[]),
+            gr.update(choices=ids, value=None),
+        )
 
-    def upload(files: list[Any] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, str, Any]:  # noqa: B008
+    def upload(files: list[Any] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, str, Any, Any]:  # noqa: B008
         if not files:
             return refresh(f"请先选择要上传的文件（{kinds}）。")
         try:
@@ -215,7 +250,7 @@ def build_app(pipeline: Pipeline) -> Any:
         except RagError as exc:
             return refresh(f"{ABSTAIN_MARK}{exc.user_message()}")
 
-    def remove(chosen: list[str] | None) -> tuple[str, str, Any]:
+    def remove(chosen: list[str] | None) -> tuple[str, str, Any, Any]:
         try:
             moved = remove_documents(list(chosen or []), pipeline.settings)
             summary = pipeline.reindex()
@@ -254,10 +289,13 @@ def build_app(pipeline: Pipeline) -> Any:
             )
             drop = gr.Button("移除所选文档并更新索引")
             status = gr.Markdown()
+            shown = gr.Dropdown(choices=sorted(pipeline.index.docs), label="查看文档")
+            document_view = gr.HTML(document_html(pipeline, None))
+            shown.change(lambda d: document_html(pipeline, d), [shown], [document_view], api_name="document")
             add.click(
                 upload,
                 [files],
-                [status, corpus_view, chosen],
+                [status, corpus_view, chosen, shown],
                 concurrency_id="model",
                 concurrency_limit=1,
                 api_name="add_documents",
@@ -265,7 +303,7 @@ def build_app(pipeline: Pipeline) -> Any:
             drop.click(
                 remove,
                 [chosen],
-                [status, corpus_view, chosen],
+                [status, corpus_view, chosen, shown],
                 concurrency_id="model",
                 concurrency_limit=1,
                 api_name="remove_documents",

@@ -33,7 +33,7 @@ def test_build_persists_json_faiss_and_manifest(settings: Settings) -> None:
     ]
     data = load_index(settings)
     m = data.manifest
-    assert m["format_version"] == 2 and m["embedder"] == "test/hashing-bigrams" and m["dim"] == 64
+    assert m["format_version"] == 3 and m["embedder"] == "test/hashing-bigrams" and m["dim"] == 64
     assert m["chunking"]["chunk_chars"] == settings.chunk_chars
     assert len(m["files"]) == 5 and all(len(f["sha256"]) == 64 for f in m["files"].values())
     assert data.faiss_index.ntotal == len(data.chunks)
