@@ -40,7 +40,7 @@ def _write_corpus(root: Path) -> None:
         pdf.add_page()
         pdf.set_font(font, size=12)
         for line in lines:
-            pdf.multi_cell(0, 8, line)
+            pdf.multi_cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
     pdf.output(str(root / "manual.pdf"))
 
     book = Workbook()

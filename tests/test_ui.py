@@ -197,3 +197,69 @@ def test_browser_asks_and_sees_streamed_answer_and_sources(server: str) -> None:
         assert "片段数" in page.content()
         page.screenshot(path=str(ARTIFACTS / "ui-corpus.png"), full_page=True)
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def library_server(seed_pipeline: Pipeline, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A server over a corpus of its own (documents get removed here), sharing the models."""
+    import shutil
+
+    root = tmp_path_factory.mktemp("library")
+    shutil.copytree(seed_pipeline.settings.corpus_dir, root / "corpus")
+    settings = seed_pipeline.settings.model_copy(
+        update={"corpus_dir": root / "corpus", "index_dir": root / "index", "port": _free_port()}
+    )
+    pipeline = Pipeline(settings, embedder=seed_pipeline.embedder, generator=seed_pipeline.generator)
+    app = serve(settings, pipeline, block=False)
+    yield f"http://127.0.0.1:{settings.port}/", settings
+    app.close()
+
+
+def _launch(p: Any) -> Any:
+    return p.chromium.launch(
+        executable_path="/usr/bin/chromium",
+        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
+    )
+
+
+def _source_names(page: Any, question: str) -> str:
+    box = page.get_by_label("问题")
+    box.fill(question)
+    box.press("Enter")
+    page.wait_for_selector(".src", timeout=120_000)
+    page.wait_for_function(
+        "() => !document.body.innerText.includes('回答生成中')", timeout=180_000
+    )  # the final sources, after the answer
+    return " ".join(page.locator(".src .meta").all_inner_texts())
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_browser_removes_a_document_and_answers_stop_citing_it(library_server: Any) -> None:
+    from playwright.sync_api import sync_playwright
+
+    url, settings = library_server
+    removed = "002_7c08d024b419e123.txt"
+    question = "苏商银行欺诈风险标签准确率提升了多少？"
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = _launch(p)
+        page = browser.new_page(viewport={"width": 1366, "height": 900})
+        page.goto(url, wait_until="networkidle")
+        assert removed in _source_names(page, question)  # before: the passage comes from it
+        page.get_by_role("tab", name="资料库").click()
+        picker = page.get_by_label("选择要移除的文档")
+        picker.click()
+        picker.fill(removed)
+        page.get_by_role("option", name=removed).click()
+        page.keyboard.press("Escape")
+        page.get_by_role("button", name="移除所选文档并更新索引").click()
+        page.wait_for_selector("text=已移除 1 篇文档", timeout=120_000)
+        assert removed not in page.locator("table").inner_text()
+        page.screenshot(path=str(ARTIFACTS / "ui-removed.png"), full_page=True)
+        page.get_by_role("tab", name="问答").click()
+        page.get_by_role("button", name="清空对话").click()
+        assert removed not in _source_names(page, question)  # at once: no passage of it is used
+        browser.close()
+    assert not (settings.corpus_dir / removed).exists()
+    assert list((settings.corpus_dir / ".removed").rglob(removed))
