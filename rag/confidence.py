@@ -23,8 +23,10 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from .context import Passage
+from .entities import quoted
 from .errors import ConfigError
-from .lexicon import Lexicon, tokens
+from .language import LANG
+from .lexicon import Lexicon, in_dictionary, tag, tokens
 from .normalize import is_english
 from .question import Question
 from .types import Hit
@@ -111,6 +113,15 @@ class Evidence:
     cross_lingual: bool  # the question is in another language than the passages
 
 
+def _identifies(name: str, question: Question) -> bool:
+    """A name that picks out one thing (a person, place, organisation, a Latin or quoted name),
+    unlike a proper-tagged common word of the dictionary ("中文"): only such a name, absent
+    from the whole corpus, is reason to abstain before generating."""
+    if name.isascii() or name in quoted(question.text) or not in_dictionary(name):
+        return True
+    return any(flag in LANG.identity_tags for _, flag in tag(name))
+
+
 def evidence(question: Question, hits: list[Hit], passages: list[Passage], lexicon: Lexicon) -> Evidence:
     """``missing`` holds the names the corpus never uses at all: nothing there can be about them."""
     dense = max((h.dense_score for h in hits if h.dense_score is not None), default=0.0)
@@ -118,7 +129,9 @@ def evidence(question: Question, hits: list[Hit], passages: list[Passage], lexic
     cross = question.english != is_english(text)
     # a name of an English question may be written in Chinese in the passages: not counted
     absent = [] if cross else [n for n in question.names if not holds_name(text, n)]
-    unknown = [n for n in absent if any(lexicon.df.get(t, 0) == 0 for t in tokens(n))]
+    unknown = [
+        n for n in absent if _identifies(n, question) and any(lexicon.df.get(t, 0) == 0 for t in tokens(n))
+    ]
     years = [y for y in question.years if str(y) in text]
     return Evidence(
         dense=dense,

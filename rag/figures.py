@@ -352,9 +352,24 @@ def matches(claim: Figure, candidate: Figure, context_years: frozenset[int] = fr
     if not _close(claim.value, candidate.value):
         return False
     if claim.kind == "number" and claim.unit and candidate.unit:
-        same_script = claim.unit.isascii() == candidate.unit.isascii()
-        return not same_script or claim.unit == candidate.unit
+        return _same_unit(claim.unit, candidate.unit)
     return True
+
+
+def _same_unit(a: str, b: str) -> bool:
+    """Units of two equal numbers that may be the same: equal units, two classifiers that both
+    count things (20多个 / 20余类), or a unit that is only a noun's first character (the
+    classifier was omitted: 200余个场景 / 200余个实际…) or of another script, which are not
+    compared."""
+    if a == b or a.isascii() != b.isascii():
+        return True
+    if a.isascii():
+        return False
+    known = set(LANG.classifiers)
+    if a not in known or b not in known:
+        return True
+    counts = set(LANG.count_classifiers)
+    return a in counts and b in counts
 
 
 def supported(claim: Figure, candidates: list[Figure], context_years: frozenset[int] = frozenset()) -> bool:

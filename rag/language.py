@@ -37,7 +37,9 @@ class Language(BaseModel):
     months_en: list[str]
     months_en_short: list[str]
     classifiers: list[str]
+    count_classifiers: list[str]  # classifiers that count things (个, 家, 类): one kind of unit
     proper_tags: list[str]
+    identity_tags: list[str]  # proper tags that name one person, place or organisation
     noun_tags: list[str]
 
     @cached_property

@@ -77,3 +77,14 @@ def test_chinese_numerals() -> None:
 def test_identifiers_match_exactly() -> None:
     assert supported(one("192.168.8.1"), figures("go to 192.168.8.1 to"))
     assert not supported(one("192.168.1.1"), figures("go to 192.168.8.1 to"))
+
+
+def test_counts_match_across_classifiers_and_omitted_ones_but_measures_do_not() -> None:
+    def pairs(a: str, b: str) -> list[bool]:
+        return [matches(x, y) for x in figures(a) for y in figures(b)]
+
+    assert pairs("赋能20多个业务领域", "赋能20余类核心业务") == [True]  # both count things
+    assert pairs("落地200余个场景", "覆盖200余个实际应用场景") == [True]  # noun, no classifier
+    assert pairs("每天节约12小时", "6月12日完成") == [False]
+    assert not any(pairs("用时13分钟", "成绩2小时8分13秒"))
+    assert pairs("运量12吨", "长12米") == [False]
