@@ -257,16 +257,19 @@ def _numbers(text: str, taken: list[tuple[int, int]]) -> list[Figure]:
         run = m.group(0)
         unit, unit_end = _unit_after(text, m.end())
         classifier = next((c for c in _CLASSIFIERS if text.startswith(c, m.end())), None)
-        # a lone numeral is a figure only before a classifier (三天, 两次), never inside a word
-        # (统一, 一般); a run of two or more (十二, 三千万) always is
-        if len(run) == 1 and (classifier is None or run in "万亿千百"):
-            continue
+        # a lone numeral is a figure before a classifier (三天, 加息四次) or as an ordinal (第二),
+        # never inside a word (统一, 一般, 唯一); a run of two or more (十二, 三千万) always is
         before = text[m.start() - 1] if m.start() else ""
+        ordinal = len(run) == 1 and before == "第" and run not in "万亿千百"
+        if len(run) == 1 and not ordinal and (classifier is None or run in "万亿千百"):
+            continue
         if (
             len(run) == 1
+            and not ordinal
+            and run in "一二两"
             and before
             and re.match(f"[{CJK}]", before)
-            and before not in "第约近超共达逾仅为是有每前后"
+            and before not in "约近超共达逾仅为是有每前后"
         ):
             continue
         v = cn_to_number(run)

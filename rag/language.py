@@ -39,6 +39,8 @@ class Language(BaseModel):
     classifiers: list[str]
     count_classifiers: list[str]  # classifiers that count things (个, 家, 类): one kind of unit
     proper_tags: list[str]
+    yesno_leads_en: list[str]  # an English question that starts with one of these asks yes or no
+    negations: list[str]  # words that turn a statement into its opposite
     identity_tags: list[str]  # proper tags that name one person, place or organisation
     noun_tags: list[str]
 

@@ -66,6 +66,9 @@ def asks_of(folded: str, english: bool) -> str:
                     return kind
             elif w in folded:
                 return kind
+    first = re.match(r"\s*([a-z]+)", folded)
+    if english and first and first.group(1) in LANG.yesno_leads_en:
+        return "yesno"
     return "what"
 
 

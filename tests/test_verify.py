@@ -134,3 +134,23 @@ def test_figures_match_across_numeral_and_date_forms() -> None:
     ]:
         c = check(sentence, question, fund)
         assert c.verified, (sentence, c.reason)
+
+
+def test_a_yes_or_no_answer_must_agree_with_the_passage() -> None:
+    wifi = passage(13, "注意：机器人不支持5GHz Wi-Fi网络。请连接2.4GHz网络。")
+    allergy = passage(14, "【禁忌】青霉素过敏及青霉素皮肤试验阳性患者禁用。")
+    assert check("R7扫地机器人不能连5GHz的Wi-Fi[13]。", "R7扫地机器人能连5GHz的Wi-Fi吗？", wifi).verified
+    c = check("R7扫地机器人能连5GHz的Wi-Fi[13]。", "R7扫地机器人能连5GHz的Wi-Fi吗？", wifi)
+    assert not c.verified and c.reason == "says the opposite of the passage"
+    assert check("青霉素过敏的人不能用阿莫西林[14]。", "青霉素过敏的人能用阿莫西林吗？", allergy).verified
+    english = passage(15, "The vacuum does not support 5 GHz Wi-Fi networks.")
+    assert check("No, it cannot use 5 GHz Wi-Fi [15].", "Can the vacuum use 5 GHz Wi-Fi?", english).verified
+    c = check("Yes, it works with 5 GHz Wi-Fi [15].", "Can the vacuum use 5 GHz Wi-Fi?", english)
+    assert not c.verified
+
+
+def test_ordinals_and_counts_written_in_chinese_are_figures() -> None:
+    race = passage(16, "小组赛结束后，中国女篮以4胜1负排名第二。美联储预计加息四次。")
+    assert check("中国女篮排名第二[16]。", "中国女篮小组赛最终排名？", race).verified
+    assert not check("中国女篮排名第三[16]。", "中国女篮小组赛最终排名？", race).verified
+    assert check("预计加息四次[16]。", "美联储预计加息几次？", race).verified

@@ -43,8 +43,9 @@ def novel_words(sentence: str, question: Question, lexicon: Lexicon) -> Novel:
         if not is_content(word) or word in LANG.question_words or flag.startswith("m") or word.isdigit():
             continue
         df = lexicon.df.get(word, 0)
-        if _CJK_RE.match(word) and len(word) >= 2 and 0 < df < RARE_SHARE * lexicon.n_chunks:
-            names.append(word)  # rare in this corpus: as telling as a name
+        rare = 0 < df < RARE_SHARE * lexicon.n_chunks
+        if _CJK_RE.match(word) and len(word) >= 2 and rare and not any(ch in LANG.stop for ch in word):
+            names.append(word)  # rare in this corpus: as telling as a name (收为, a mis-cut, is not)
             continue
         words.append(word)
     if is_english(sentence):

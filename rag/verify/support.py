@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from ..context import Passage
 from ..figures import Figure, figures, matches
+from ..language import LANG
 from ..lexicon import Lexicon, cut
 from ..normalize import CJK, fold, is_english
 from ..question import Question
@@ -82,7 +83,8 @@ def check_sentence(
     figs = novel_figures(body, question)
     novel = novel_words(body, question, lexicon)
     english = is_english(body)
-    if not figs and not novel.names and not novel.words:
+    yesno = question.asks == "yesno" and not figs and not novel.names
+    if not figs and not novel.names and not novel.words and not yesno:
         return _reject(body, cites, "restates the question")
 
     def fig_spans(p: Passage) -> dict[int, list[tuple[int, int]]]:
@@ -123,6 +125,17 @@ def check_sentence(
             return _reject(
                 body, cites, f"not in any passage: {', '.join(missing)}", figures=figs, names=novel.names
             )
+    elif yesno:
+        # "能/不能": the answer's content is its polarity; the passage that matches the question
+        # best must say the same (both negated, or neither)
+        terms = list(question.terms)
+        best = max(cited or passages, key=lambda p: word_share(terms, p.folded))
+        if word_share(terms, best.folded) < MIN_WORD_SHARE:
+            return _reject(body, cites, "no passage is about what was asked")
+        a, b = _span(best, spans_of[best.n], [], terms)
+        if negated(body) != negated(best.text[a - best.start : b - best.start]):
+            return _reject(body, [best.n], "says the opposite of the passage")
+        chosen = [best]
     else:
         pool = cited or passages
         best = max(pool, key=lambda p: word_share(novel.words, p.folded))
@@ -132,7 +145,8 @@ def check_sentence(
                 return _reject(body, cites, "its words are not in the passages")
         chosen = [best]
 
-    spans = {p.n: _span(p, spans_of[p.n], novel.names, novel.words) for p in chosen}
+    words = list(question.terms) + novel.words if yesno else novel.words
+    spans = {p.n: _span(p, spans_of[p.n], novel.names, words) for p in chosen}
     primary = max(chosen, key=lambda p: sum(1 for f in facts if holds(p, f)))
     support = qualifiers(primary, spans[primary.n], question, lexicon)
     support.facts = len(facts)
@@ -207,6 +221,18 @@ def qualifiers(p: Passage, span: tuple[int, int], question: Question, lexicon: L
         focus=_share(question.focus, win),
         sibling=sibling,
     )
+
+
+def negated(text: str) -> bool:
+    """Does the text say no: a negation word of the language (不, 没, 禁, not, cannot…)."""
+    folded = fold(text)
+    for w in LANG.negations:
+        if w.isascii() and w.isalpha():
+            if re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", folded):
+                return True
+        elif w in folded:
+            return True
+    return False
 
 
 def _sibling_in(term: str, words: set[str]) -> bool:
