@@ -1,7 +1,7 @@
 """Offline, Chinese-first question answering over your own documents, with verified citations.
 
 >>> import rag
->>> answer = rag.ask("江苏银行部署DeepSeek后每天节约多少工作量？")
+>>> answer = rag.ask("差旅住宿费一线城市每晚的标准是多少？")
 >>> answer.text, [c.doc_id for c in answer.citations]
 """
 

@@ -1,8 +1,8 @@
 """Aliases of a corpus: phrases a question may use for what the documents call otherwise.
 
 An optional tab-separated file beside the corpus (``<corpus>/.aliases.tsv``, or
-``RAG_ALIASES_FILE``): an alias, a tab, the words the documents use ("bank of jiangsu" ->
-"江苏银行", "AML" -> "反洗钱"). A question is searched with those words too. This is where a
+``RAG_ALIASES_FILE``): an alias, a tab, the words the documents use ("paracetamol" ->
+"对乙酰氨基酚", "AML" -> "反洗钱"). A question is searched with those words too. This is where a
 team puts its field's vocabulary; the code knows none.
 """
 

@@ -21,7 +21,7 @@ def quoted(text: str) -> list[str]:
 
 def latin_names(text: str) -> list[str]:
     """Latin names of a text (original case needed): words with capitals inside or digits
-    (DeepSeek-R1, AX3000, CADR), and runs of capitalised words (Binjiang International
+    (R7-Pro, AX3000, CADR), and runs of capitalised words (Binjiang International
     Marathon), joined by 'of'/'&'. Folded, in order."""
     out: list[str] = []
     run: list[str] = []

@@ -164,7 +164,7 @@ def _sibling(term: str, terms: tuple[str, ...]) -> str | None:
 
 
 def _phrase(question: Question, name: str) -> str:
-    """A name with the noun right after it, as the question writes it (苏商 -> 苏商银行)."""
+    """A name with the noun right after it, as the question writes it (滨江 -> 滨江马拉松)."""
     tagged = tag(question.folded)
     words = [w for w, _ in tagged]
     for i, w in enumerate(words):
