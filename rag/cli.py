@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from .errors import ConfigError, RagError
+from .errors import ConfigError, InputError, RagError
 from .pipeline import Pipeline, offline_environment
 from .settings import Settings
 from .types import Answer, Citation
@@ -59,10 +59,24 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    """The documents of the index (updated first): id, format, share of text kept, chunks, title."""
+    """The documents of the index (updated first): id, format, share of text kept, chunks, title;
+    with ids, those documents whole: what cleaning removed and every chunk."""
     pipeline = Pipeline(_settings(args))
     print(pipeline.reindex())
     index = pipeline.index
+    if args.doc_ids:
+        for doc_id in args.doc_ids:
+            doc = index.docs.get(doc_id)
+            if doc is None:
+                raise InputError(f"no document {doc_id} in the index: `rag docs` lists the ids")
+            print(f"\n{doc.doc_id} · {doc.title} · {doc.chars_kept} of {doc.chars_in} characters kept")
+            for r in doc.removed:
+                print(f"  removed ({r.reason}): {r.text}")
+            for c in index.chunks:
+                if c.doc_id == doc_id:
+                    where = " · ".join(x for x in (c.heading, c.locator) if x)
+                    print(f"  [{c.chunk_id}]{' ' + where if where else ''}\n    {c.text}")
+        return 0
     chunks: dict[str, int] = {}
     for c in index.chunks:
         chunks[c.doc_id] = chunks.get(c.doc_id, 0) + 1
@@ -164,7 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", type=Path, help="index folder (default: index/)")
     p.set_defaults(func=cmd_index)
 
-    p = sub.add_parser("docs", help="list the documents of the index (updating it first)")
+    p = sub.add_parser("docs", help="list the documents of the index (updating it first), or show some")
+    p.add_argument("doc_ids", nargs="*", help="show these documents: removals and chunks")
     p.add_argument("--corpus", type=Path)
     p.add_argument("--index", type=Path)
     p.set_defaults(func=cmd_docs)

@@ -23,6 +23,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -309,6 +310,7 @@ def build_index(settings: Settings, embedder: Embedder, progress: Progress | Non
     # every source file, skipped ones included, so that they do not make the index look stale
     file_state: dict[str, dict[str, object]] = {}
     by_path = {Path(d.path): d for d in docs}
+    per_doc = Counter(c.doc_id for c in chunks)
     for path in files:
         source = by_path.get(path)
         key = str(path.relative_to(settings.corpus_dir))
@@ -317,10 +319,17 @@ def build_index(settings: Settings, embedder: Embedder, progress: Progress | Non
                 "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
                 "doc_id": None,
                 "chunks": 0,
+                "skipped": next((s for s in skipped if str(path) in s), "unreadable"),
             }
         else:
-            n_chunks = sum(1 for c in chunks if c.doc_id == source.doc_id)
-            file_state[key] = {"sha256": source.sha256, "doc_id": source.doc_id, "chunks": n_chunks}
+            file_state[key] = {
+                "sha256": source.sha256,
+                "doc_id": source.doc_id,
+                "chunks": per_doc[source.doc_id],
+                "chars_in": source.chars_in,
+                "chars_kept": source.chars_kept,
+                "removed": dict(Counter(r.reason for r in source.removed)),
+            }
     manifest: dict[str, object] = {
         "format_version": FORMAT_VERSION,
         "embedder": embedder.id,

@@ -56,6 +56,8 @@ def test_add_docs_and_remove_keep_the_index_in_step(tmp_path: Path) -> None:
     assert "added 价目表.csv" in out.stdout and "2 documents" in out.stdout
     out = run_cli("docs", env=env)
     assert "价目表.csv\t.csv" in out.stdout and "a.txt\t.txt" in out.stdout
+    out = run_cli("docs", "价目表.csv", env=env)
+    assert "[价目表.csv#000] 价目表 第1–2行" in out.stdout and "项目: 年卡；价格: 300元" in out.stdout
     out = run_cli("remove", "a.txt", env=env)
     assert out.returncode == 0 and "1 documents" in out.stdout, out.stdout
     assert [p.name for p in (corpus / ".removed").rglob("*.txt")] == ["a.txt"]

@@ -3,6 +3,7 @@ write them (fpdf2, python-docx, openpyxl), and on the seed articles."""
 
 import glob
 import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -245,3 +246,33 @@ def test_one_line_articles_with_trailers_are_all_kept_whole(tmp_path: Path) -> N
     kept = sum(len(b) for i, b in bodies.items() if b in docs[i].text)
     assert kept / sum(len(b) for b in bodies.values()) >= 0.99
     assert not any("返回搜狐" in d.text or "分享到" in d.text for d in docs.values())
+
+
+def test_a_corpus_of_messy_shapes_keeps_exactly_the_article_text(tmp_path: Path) -> None:
+    """Each file's expected kept text is written out; the counts are checked exactly."""
+    article = "滨江市今年新建公园12座，绿地面积增加了300公顷。市民满意度达到91%。"
+    notice = "停电通知：明日9点至12点检修。"
+    files: dict[str, bytes] = {
+        "one-line.txt": (article + "返回搜狐，查看更多责任编辑：").encode(),
+        "page.html": (
+            f"<html><body><nav>首页 | 新闻 | 体育</nav><p>{article}</p>"
+            "<p>分享到：</p><footer>版权所有 © 2025 滨江日报</footer></body></html>"
+        ).encode(),
+        "pinyin.txt": article.replace("公园", "公(gōng)园(yuán)").encode(),
+        "gbk.txt": notice.encode("gb18030"),
+        "big5.txt": "停電通知：明日9點至12點檢修。".encode("big5"),
+        "zero.txt": b"",
+        "renamed.txt": bytes(range(256)) * 4,
+    }
+    for name, raw in files.items():
+        (tmp_path / name).write_bytes(raw)
+    docs = {d.doc_id: d for d in load_corpus(tmp_path)}
+    assert sorted(docs) == ["big5.txt", "gbk.txt", "one-line.txt", "page.html", "pinyin.txt"]
+    size = len(re.sub(r"\s", "", article))
+    for name in ("one-line.txt", "page.html", "pinyin.txt"):
+        assert docs[name].text == article, name
+        assert docs[name].chars_kept == size, name
+    assert docs["one-line.txt"].chars_in == size + len("返回搜狐，查看更多责任编辑：")
+    assert docs["pinyin.txt"].chars_in == size  # the annotations were never text
+    assert docs["gbk.txt"].text == notice and docs["gbk.txt"].kept_share == 1.0
+    assert docs["big5.txt"].text == "停電通知：明日9點至12點檢修。"
