@@ -49,6 +49,9 @@ FEATURES = (
     "sibling",  # a question word is missing and a look-alike stands in its place
     "typed",  # the answer gives the kind of thing asked (a figure for "how many")
     "cross_lingual",  # question or answer in another language than the passage
+    "cited_dense",  # similarity of the question and the passage the answer cites
+    "cited_first",  # the answer cites the passage retrieval ranked first
+    "agreeing",  # more than one passage states the answer's facts
 )
 
 
@@ -83,6 +86,8 @@ ANSWER_FEATURES = (
     "facts",
     "sibling",
     "typed",
+    "cited_first",
+    "agreeing",
 )
 
 
@@ -161,6 +166,9 @@ def features(
         "sibling": float(s.sibling) if s else 0.0,
         "typed": float(typed),
         "cross_lingual": float(ev.cross_lingual or (s is not None and s.cross_lingual)),
+        "cited_dense": s.cited_dense if s else ev.dense,
+        "cited_first": float(s.cited_first) if s else 1.0,
+        "agreeing": float(s.agreeing > 1) if s else 0.0,
     }
 
 
