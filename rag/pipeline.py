@@ -169,6 +169,9 @@ class Pipeline:
     def ask_stream(
         self, question: str, history: list[tuple[str, str]] | None = None
     ) -> Iterator[StreamEvent]:
+        from .answer import validate_question
+
+        validate_question(question, self.settings)  # before anything loads: bad input fails fast
         return ask_stream(
             question,
             history,
