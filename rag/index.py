@@ -102,8 +102,9 @@ class BuildReport:
     def summary(self) -> str:
         kept = f", {self.chars_kept / self.chars_in:.1%} of characters kept" if self.chars_in else ""
         skipped = f", {len(self.skipped)} files skipped" if self.skipped else ""
+        read = self.documents + len(self.skipped)
         return (
-            f"{self.documents} documents, {self.chunks} chunks ({self.embedded} embedded, "
+            f"{read} files read: {self.documents} documents, {self.chunks} chunks ({self.embedded} embedded, "
             f"{self.reused} reused, {self.removed_files} files removed){skipped}{kept}, {self.seconds:.1f} s"
         )
 

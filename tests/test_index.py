@@ -142,3 +142,16 @@ def test_build_report_names_skipped_files_and_heavy_losses(settings: Settings) -
     assert 0.5 < report.chars_kept / report.chars_in < 1.0
     assert "1 files skipped" in report.summary() and "of characters kept" in report.summary()
     assert any("nav.html" in line and "kept only" in line for line in report.details())
+
+
+def test_renaming_a_file_embeds_only_that_file(settings: Settings) -> None:
+    build_index(settings, HashingEmbedder())
+    corpus = settings.corpus_dir
+    (corpus / "sub").mkdir()
+    (corpus / "001_52125b8569c8db8d.txt").rename(corpus / "sub" / "renamed.txt")
+    embedder = HashingEmbedder()
+    report = build_index(settings, embedder)
+    data = load_index(settings)
+    n = sum(1 for c in data.chunks if c.doc_id == "sub/renamed.txt")
+    assert n > 0 and embedder.embedded == n and report.removed_files == 1
+    assert not any(c.doc_id.startswith("001") for c in data.chunks)
