@@ -102,6 +102,14 @@ def char_f1(prediction: str, reference: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
+def _same_doc(hit_id: str, gold_id: str) -> bool:
+    """A gold doc_id written without the file's extension (sets made before ids kept it)
+    names the same document."""
+    return hit_id == gold_id or (
+        "." not in gold_id.rsplit("/", 1)[-1] and hit_id.rsplit(".", 1)[0] == gold_id
+    )
+
+
 def retrieval_metrics(item: EvalItem, hits: list[Hit]) -> dict[str, float]:
     gold_docs = {g.doc_id for g in item.gold}
     out: dict[str, float] = {}
@@ -110,7 +118,8 @@ def retrieval_metrics(item: EvalItem, hits: list[Hit]) -> dict[str, float]:
     seen: set[str] = set()  # a gold document counts once, at its best rank
     rel = []
     for h in hits[:5]:
-        rel.append(1.0 if h.doc_id in gold_docs and h.doc_id not in seen else 0.0)
+        gold = any(_same_doc(h.doc_id, g) for g in gold_docs)
+        rel.append(1.0 if gold and h.doc_id not in seen else 0.0)
         seen.add(h.doc_id)
     out["mrr"] = next((1.0 / (i + 1) for i, r in enumerate(rel) if r), 0.0)
     dcg = sum(r / math.log2(i + 2) for i, r in enumerate(rel))

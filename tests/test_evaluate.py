@@ -78,6 +78,8 @@ def test_metrics() -> None:
     ]
     m = retrieval_metrics(item, hits)
     assert (m["recall1"], m["recall3"], m["mrr"]) == (0.0, 1.0, 0.5)
+    hits[1].chunk.doc_id = "b.txt"  # a gold id written without the extension still names it
+    assert retrieval_metrics(item, hits)["mrr"] == 0.5
 
 
 @pytest.mark.slow
