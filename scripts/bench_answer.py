@@ -18,6 +18,7 @@ from rag.context import select_passages
 from rag.evaluate import DEFAULT_SET, load_set
 from rag.generate import LlamaGenerator
 from rag.pipeline import Pipeline, offline_environment
+from rag.question import read
 
 
 def pct(values: list[float], q: float) -> float:
@@ -86,9 +87,10 @@ def main() -> None:
     ours, raw = [], []
     index = pipeline.index
     for item in items[:5]:
-        hits = pipeline.retriever.retrieve(item.question, k=pipeline.settings.top_k)
-        passages = select_passages(item.question, hits, index.lexicon, budget=pipeline.settings.context_chars)
-        messages = build_messages(item.question, passages)
+        question = read(item.question)
+        hits = pipeline.retriever.retrieve(question.query, k=pipeline.settings.top_k)
+        passages = select_passages(question, hits, index.lexicon, budget=pipeline.settings.context_chars)
+        messages = build_messages(question, passages)
         for _ in gen.stream(messages, 48):
             pass
         ours.append(gen.stats.tokens_per_s)

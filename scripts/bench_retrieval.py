@@ -12,6 +12,8 @@ import shutil
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import faiss
@@ -29,7 +31,7 @@ def pct(values: list[float], q: float) -> float:
     return s[min(len(s) - 1, int(q * (len(s) - 1) + 0.5))]
 
 
-def latency(fn, questions: list[str], reps: int = 3) -> tuple[float, float]:
+def latency(fn: Callable[[str], object], questions: list[str], reps: int = 3) -> tuple[float, float]:
     times = []
     for _ in range(reps):
         for q in questions:
@@ -109,7 +111,7 @@ def main() -> None:
             _ = big.bm25
             bm25_build = time.perf_counter() - t
             r = HybridRetriever(big, e5)
-            p50, p95 = latency(lambda q, r=r: r.retrieve(q, 5), questions[:30], reps=1)
+            p50, p95 = latency(partial(r.retrieve, k=5), questions[:30], reps=1)
             print(
                 f"hybrid retrieve with {name} dense: p50 {p50:.1f} ms, p95 {p95:.1f} ms "
                 f"(BM25 index built in {bm25_build:.1f} s)"
