@@ -108,6 +108,16 @@ class BuildReport:
             f"{self.reused} reused, {self.removed_files} files removed){skipped}{kept}, {self.seconds:.1f} s"
         )
 
+    def summary_zh(self) -> str:
+        """The summary in Chinese, for the Chinese UI."""
+        kept = f"，保留了 {self.chars_kept / self.chars_in:.1%} 的文字" if self.chars_in else ""
+        skipped = f"，跳过 {len(self.skipped)} 个无法读取的文件" if self.skipped else ""
+        return (
+            f"读取 {self.documents + len(self.skipped)} 个文件：{self.documents} 篇文档、{self.chunks} 个片段"
+            f"（新嵌入 {self.embedded} 个，复用 {self.reused} 个，移除 {self.removed_files} 个文件）"
+            f"{skipped}{kept}，用时 {self.seconds:.1f} 秒"
+        )
+
     def details(self) -> list[str]:
         """One line per skipped file (with the reason) and per document that lost over 20%."""
         lines = [f"skipped: {reason}" for reason in self.skipped]

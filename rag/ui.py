@@ -245,7 +245,9 @@ def build_app(pipeline: Pipeline) -> Any:
             paths = [Path(f if isinstance(f, str) else f.name) for f in files]
             names = add_documents(paths, pipeline.settings)
             progress(0, desc="更新索引")
-            summary = pipeline.reindex(lambda done, total: progress(done / max(total, 1), desc="嵌入新文档"))
+            summary = pipeline.rebuild(
+                lambda done, total: progress(done / max(total, 1), desc="嵌入新文档")
+            ).summary_zh()
             return refresh(f"已添加 {'、'.join(names)}；索引已更新：{summary}")
         except RagError as exc:
             return refresh(f"{ABSTAIN_MARK}{exc.user_message()}")
@@ -253,7 +255,7 @@ def build_app(pipeline: Pipeline) -> Any:
     def remove(chosen: list[str] | None) -> tuple[str, str, Any, Any]:
         try:
             moved = remove_documents(list(chosen or []), pipeline.settings)
-            summary = pipeline.reindex()
+            summary = pipeline.rebuild().summary_zh()
             return refresh(
                 f"已移除 {len(moved)} 篇文档（文件移到了资料文件夹的 .removed 中）；索引已更新：{summary}"
             )

@@ -141,6 +141,7 @@ def test_build_report_names_skipped_files_and_heavy_losses(settings: Settings) -
     assert report.documents == 6 and len(report.skipped) == 1 and "scan.pdf" in report.skipped[0]
     assert 0.5 < report.chars_kept / report.chars_in < 1.0
     assert "1 files skipped" in report.summary() and "of characters kept" in report.summary()
+    assert report.summary_zh().startswith("读取 7 个文件：6 篇文档") and "跳过 1 个" in report.summary_zh()
     assert any("nav.html" in line and "kept only" in line for line in report.details())
 
 

@@ -260,6 +260,7 @@ def test_browser_removes_a_document_and_answers_stop_citing_it(library_server: A
         page.keyboard.press("Escape")
         page.get_by_role("button", name="移除所选文档并更新索引").click()
         page.wait_for_selector("text=已移除 1 篇文档", timeout=120_000)
+        assert "读取 4 个文件：4 篇文档" in page.content()  # the summary in the UI's language
         assert removed not in page.locator("table").inner_text()
         page.screenshot(path=str(ARTIFACTS / "ui-removed.png"), full_page=True)
         page.get_by_role("tab", name="问答").click()
