@@ -12,10 +12,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .entities import names_in
-from .normalize import split_sentences
+from .entities import identity_names
+from .language import LANG
+from .normalize import fold, split_sentences
 from .types import Chunk, Document, Section, locate
 
+TOPIC_REACH = 6  # characters before a name that still count as the start of a sentence ("据", "今年")
 _SOFT_BREAK_RE = re.compile(r"[，,、：:；;]")
 _ITEM_RE = re.compile(
     r"^\s*(?:[-*•·]\s|\d{1,2}[.、)）]\s*|[（(]\d{1,2}[)）]|[①-⑳]|[一二三四五六七八九十]+、)"
@@ -92,12 +94,28 @@ def heading_path(sections: list[Section], pos: int) -> str:
     return " > ".join(s.title for s in stack)
 
 
-def subject_before(text: str, pos: int, window: int = 200) -> str:
-    """The name mentioned last in the text before ``pos`` (whom "该行", "it" refer to), or ''."""
-    span = text[max(0, pos - window) : pos]
-    names = names_in(span)
-    lowered = span.lower()
-    return max(names, key=lambda n: lowered.rfind(n)) if names else ""
+def topic(sentence: str) -> str:
+    """The name a sentence opens with (within its first few characters), or '': in Chinese and
+    English alike the opening name is what the sentence is about ("华夏银行率先……")."""
+    folded = fold(sentence).lstrip()
+    if folded.startswith(tuple(p for p in LANG.pronouns if not p.isascii())):
+        return ""  # "该行……": about what came before
+    for name in identity_names(sentence):
+        at = folded.find(name)
+        if 0 <= at <= TOPIC_REACH:
+            return name
+    return ""
+
+
+def subject_before(text: str, pos: int, window: int = 600) -> str:
+    """What "该行", "it" or a chunk that names nothing refers to: the topic of the nearest
+    sentence before ``pos`` that opens with a name, within ``window`` characters."""
+    start = max(0, pos - window)
+    for a, b in reversed(split_sentences(text[start:pos])):
+        name = topic(text[start + a : start + b])
+        if name:
+            return name
+    return ""
 
 
 def chunk_document(doc: Document, chunk_chars: int = 260, overlap: int = 1) -> list[Chunk]:
@@ -136,7 +154,7 @@ def chunk_document(doc: Document, chunk_chars: int = 260, overlap: int = 1) -> l
         if lead and units[i].kind != "row" and lead in text[start:end]:
             lead = ""
         subject = ""
-        if start > 0 and not doc.sections and not names_in(text[start : units[i].end]):
+        if start > 0 and not doc.sections and not topic(text[start : units[i].end]):
             subject = subject_before(text, start)
         chunks.append(
             Chunk(

@@ -73,3 +73,12 @@ def names_in(text: str) -> list[str]:
     folded = fold(text)
     found = dict.fromkeys(quoted(text) + latin_names(text) + proper_words(tag(folded)))
     return sorted(found, key=lambda n: (folded.find(n) % (len(folded) + 1), -len(n)))
+
+
+def identity_names(text: str) -> list[str]:
+    """The names of a text that pick out one person, place or organisation (or a Latin or
+    quoted name), folded, in order: what "该行", "it" or a chunk without a subject refer to."""
+    folded = fold(text)
+    tagged = [w for w, flag in tag(folded) if flag in LANG.identity_tags and len(w) >= 2]
+    found = dict.fromkeys(quoted(text) + latin_names(text) + tagged)
+    return sorted(found, key=lambda n: (folded.find(n) % (len(folded) + 1), -len(n)))
