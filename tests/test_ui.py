@@ -187,7 +187,7 @@ def test_browser_asks_and_sees_streamed_answer_and_sources(server: str) -> None:
         )
         page = browser.new_page(viewport={"width": 1366, "height": 860})
         page.goto(server, wait_until="networkidle")
-        box = page.get_by_label("问题")
+        box = page.get_by_placeholder("输入问题，按回车发送")
         box.fill("江苏银行部署DeepSeek后每天节约多少工作量？")
         box.press("Enter")
         page.wait_for_selector(".src", timeout=120_000)  # sources appear once retrieval is done
@@ -228,7 +228,7 @@ def _launch(p: Any) -> Any:
 
 
 def _source_names(page: Any, question: str) -> str:
-    box = page.get_by_label("问题")
+    box = page.get_by_placeholder("输入问题，按回车发送")
     box.fill(question)
     box.press("Enter")
     page.wait_for_selector(".src", timeout=120_000)
