@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import hashlib
 import io
+import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+
+import numpy as np
 
 from .errors import GenerationError, ModelError
 
@@ -41,6 +47,8 @@ class Generator(Protocol):
     def stream(self, messages: list[Message], max_tokens: int) -> Iterator[str]: ...
 
     def count_tokens(self, text: str) -> int: ...
+
+    def warm(self, messages: list[Message], state_dir: Path | None = None) -> str: ...
 
 
 class LlamaGenerator:
@@ -87,6 +95,73 @@ class LlamaGenerator:
 
     def count_tokens(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+
+    def warm(self, messages: list[Message], state_dir: Path | None = None) -> str:
+        """Put the KV state of ``messages`` (their fixed instructions) in the cache.
+
+        With ``state_dir`` the state is saved there once and loaded on later starts, which
+        takes milliseconds where reading the instructions takes a second or more. A saved
+        state belongs to one model file, llama.cpp version, context size and prompt; any
+        change gives it a new name. Returns "loaded" or "computed".
+        """
+        with self.lock:
+            llm = self.llm
+            path = state_dir / f"prefix-{self._state_key(messages)}.npz" if state_dir else None
+            if path is not None and path.exists() and self._load_state(llm, path):
+                return "loaded"
+            for _piece in self.stream(messages, 1):
+                pass
+            if path is not None:
+                self._save_state(llm, path)
+            return "computed"
+
+    def _state_key(self, messages: list[Message]) -> str:
+        import llama_cpp
+
+        st = self.model_path.stat()
+        ident = [str(self.model_path.resolve()), st.st_size, st.st_mtime_ns, self.n_ctx]
+        ident += [llama_cpp.__version__, messages]
+        return hashlib.sha256(json.dumps(ident, ensure_ascii=False).encode()).hexdigest()[:16]
+
+    @staticmethod
+    def _save_state(llm: Any, path: Path) -> None:
+        import llama_cpp
+
+        ctx = llm._ctx.ctx
+        size = llama_cpp.llama_state_get_size(ctx)
+        buf = (ctypes.c_uint8 * size)()
+        n = llama_cpp.llama_state_get_data(ctx, buf, size)
+        ids = np.asarray(llm.input_ids[: llm.n_tokens], dtype=np.intc)
+        tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(tmp, "wb") as f:
+                np.savez(f, ids=ids, state=np.frombuffer(buf, dtype=np.uint8, count=n))
+            os.replace(tmp, path)
+            for old in path.parent.glob("prefix-*.npz"):
+                if old != path:
+                    old.unlink(missing_ok=True)
+        except OSError as exc:  # a read-only index folder: the cache is an optimisation
+            tmp.unlink(missing_ok=True)
+            log.warning("could not save the prompt prefix state to %s: %s", path, exc)
+
+    @staticmethod
+    def _load_state(llm: Any, path: Path) -> bool:
+        import llama_cpp
+
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                ids, state = data["ids"], data["state"]
+            buf = (ctypes.c_uint8 * len(state)).from_buffer_copy(state.tobytes())
+            if llama_cpp.llama_state_set_data(llm._ctx.ctx, buf, len(state)) != len(state):
+                raise ValueError("llama.cpp did not accept the state")
+        except (OSError, ValueError, KeyError) as exc:
+            log.warning("ignoring the saved prompt prefix state %s: %s", path, exc)
+            llm.reset()
+            return False
+        llm.input_ids[: len(ids)] = ids
+        llm.n_tokens = len(ids)
+        return True
 
     def stream(self, messages: list[Message], max_tokens: int) -> Iterator[str]:
         with self.lock:

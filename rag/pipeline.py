@@ -148,16 +148,17 @@ class Pipeline:
         """The documents of the index, with what cleaning kept and removed."""
         return sorted(self.index.docs.values(), key=lambda d: d.doc_id)
 
-    def warm_up(self) -> None:
-        """Load index and model and read the fixed instructions once, so that the first
-        question only pays for its own tokens (the prefix cache holds the rest)."""
+    def warm_up(self) -> str:
+        """Load index and models, run one search (word segmenter, keyword index, query
+        embedder) and put the fixed instructions in the model's KV cache, so that the first
+        question costs what the tenth does. The instructions' KV state is saved beside the
+        index and loaded on the next start. Returns how the state was obtained."""
         from .answer import build_messages
         from .question import read
 
-        _ = self.index
+        self.retriever.retrieve(read("你好").query, k=1)
         messages = build_messages(read("你好"), [])
-        for _piece in self.generator.stream(messages, 1):
-            pass
+        return self.generator.warm(messages, self.settings.index_dir)
 
     def retrieve(self, question: str, k: int | None = None) -> list[Hit]:
         from .answer import validate_question

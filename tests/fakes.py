@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 
@@ -50,6 +51,9 @@ class ScriptedGenerator:
 
     def count_tokens(self, text: str) -> int:
         return len(text)
+
+    def warm(self, messages: list[Message], state_dir: Path | None = None) -> str:
+        return "computed"
 
     def stream(self, messages: list[Message], max_tokens: int) -> Iterator[str]:
         self.calls.append(messages)

@@ -1,0 +1,53 @@
+"""The llama.cpp generator: the saved KV state of the fixed instructions, with the real fast model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag.answer import build_messages
+from rag.generate import LlamaGenerator
+from rag.question import read
+
+pytestmark = pytest.mark.slow
+
+QUESTION = [
+    {"role": "system", "content": build_messages(read("你好"), [])[0]["content"]},
+    {"role": "user", "content": "资料：\n[1] 这款水泵的扬程为30米，整机保修3年。\n问题：这款水泵保修几年？"},
+]
+
+
+def _generator(path: Path) -> LlamaGenerator:
+    return LlamaGenerator(path, threads=2, n_ctx=2048)
+
+
+def test_saved_instruction_state_is_loaded_on_the_next_start_and_answers_the_same(
+    fast_model_path: Path, tmp_path: Path
+) -> None:
+    warm = build_messages(read("你好"), [])
+    first = _generator(fast_model_path)
+    assert first.warm(warm, tmp_path) == "computed"
+    assert len(list(tmp_path.glob("prefix-*.npz"))) == 1
+    expected = "".join(first.stream(QUESTION, 16))
+    instructions = first.count_tokens(warm[0]["content"])
+
+    second = _generator(fast_model_path)  # a new process would start like this
+    assert second.warm(warm, tmp_path) == "loaded"
+    assert "".join(second.stream(QUESTION, 16)) == expected
+    assert second.stats.cached_tokens >= instructions  # the instructions were not read again
+
+
+def test_a_damaged_or_outdated_state_file_is_recomputed_not_trusted(fast_model_path: Path, tmp_path: Path) -> None:
+    warm = build_messages(read("你好"), [])
+    gen = _generator(fast_model_path)
+    gen.warm(warm, tmp_path)
+    (saved,) = tmp_path.glob("prefix-*.npz")
+    saved.write_bytes(b"not a saved state")
+    assert gen.warm(warm, tmp_path) == "computed"
+    assert "".join(gen.stream(QUESTION, 16))  # the model still answers
+
+    other = [warm[0], {"role": "user", "content": "别的指令"}]
+    assert gen.warm(other, tmp_path) == "computed"  # another prompt: another file, the old one goes
+    assert [p.name for p in tmp_path.glob("prefix-*.npz")] != [saved.name]
+    assert len(list(tmp_path.glob("prefix-*.npz"))) == 1
