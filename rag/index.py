@@ -8,7 +8,8 @@ Layout of ``index_dir``::
         docs.json         cleaned documents (what citations point into)
         chunks.json       chunks with their vector ids and BM25 tokens
         lexicon.json      how many chunks hold each token (how specific a word is here)
-        vectors.faiss     FAISS IndexIDMap2(IndexFlatIP) over normalised vectors
+        vectors.faiss     FAISS index over normalised vectors: exact (IndexIDMap2 over
+                          IndexFlatIP), or IVF for large corpora (see vectors.py)
 
 A build writes a new folder and only then points ``CURRENT`` at it, so an interrupted
 build leaves the previous index intact. Updates reuse the vectors of unchanged files.
@@ -31,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from . import vectors as dense
 from .chunk import chunk_document
 from .embed import Embedder
 from .errors import CorpusError, IndexCorruptError, IndexMissingError
@@ -182,6 +184,7 @@ def load_index(settings: Settings) -> IndexData:
         index = faiss.read_index(str(path / "vectors.faiss"))
     except RuntimeError as exc:
         raise IndexCorruptError(f"{path / 'vectors.faiss'} is unreadable: rebuild with `rag index`") from exc
+    dense.configure(index, settings)
     if index.ntotal != len(rows) or index.d != manifest.get("dim"):
         raise IndexCorruptError(
             f"index in {path} holds {index.ntotal} vectors of dim {index.d} for {len(rows)} chunks "
@@ -308,9 +311,10 @@ def build_index(settings: Settings, embedder: Embedder, progress: Progress | Non
         if len(stale):
             index.remove_ids(stale)
     else:
-        index = faiss.IndexIDMap2(faiss.IndexFlatIP(embedder.dim))
+        index = dense.exact(embedder.dim)
     if len(new_chunks):
         index.add_with_ids(vectors, np.array([vids[p] for p in new_positions], dtype=np.int64))
+    index = dense.fit(index, settings)
 
     old_tokens = {id(old.chunks[i]): old.tokens[i] for i in range(len(old.chunks))} if old is not None else {}
     tokens = [old_tokens.get(id(c)) or lexicon_tokens(index_text(c)) for c in chunks]
@@ -345,6 +349,7 @@ def build_index(settings: Settings, embedder: Embedder, progress: Progress | Non
         "format_version": FORMAT_VERSION,
         "embedder": embedder.id,
         "dim": embedder.dim,
+        "dense_search": dense.kind(index),
         "chunking": _chunking(settings),
         "corpus_dir": str(settings.corpus_dir.resolve()),
         "files": file_state,

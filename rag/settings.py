@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     context_chars: int = Field(
         400, ge=80, description="character budget of all prompt passages (prompt reading dominates latency)"
     )
+    ann_min_chunks: int = Field(
+        50_000, ge=1, description="from this many chunks on, dense search is approximate (FAISS IVF)"
+    )
+    ann_nprobe: int = Field(32, ge=1, description="clusters searched per question by the approximate index")
     chunk_chars: int = Field(260, ge=80, description="target chunk length in characters")
     chunk_overlap: int = Field(1, ge=0, le=3, description="sentences repeated between chunks")
     calibration_file: Path | None = Field(

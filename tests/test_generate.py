@@ -38,7 +38,9 @@ def test_saved_instruction_state_is_loaded_on_the_next_start_and_answers_the_sam
     assert second.stats.cached_tokens >= instructions  # the instructions were not read again
 
 
-def test_a_damaged_or_outdated_state_file_is_recomputed_not_trusted(fast_model_path: Path, tmp_path: Path) -> None:
+def test_a_damaged_or_outdated_state_file_is_recomputed_not_trusted(
+    fast_model_path: Path, tmp_path: Path
+) -> None:
     warm = build_messages(read("你好"), [])
     gen = _generator(fast_model_path)
     gen.warm(warm, tmp_path)
