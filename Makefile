@@ -58,7 +58,7 @@ bench-ingest: setup
 	$(BIN)/python scripts/bench_ingest.py
 
 bench-retrieval: setup
-	$(BIN)/python scripts/bench_retrieval.py
+	$(BIN)/python scripts/bench_retrieval.py $(if $(RGB),--rgb $(RGB))
 
 bench-answer: setup
 	$(BIN)/python scripts/bench_answer.py

@@ -213,8 +213,8 @@ def lookup(gen: LlamaGenerator, prompts: list[list[Message]], max_tokens: int) -
             raw_completion(llm, messages, 1)  # the prompt read: time only decoding below
         fp, tp, text_p, kp = raw_completion(gen.llm, messages, max_tokens)
         fs, ts, text_s, ks = raw_completion(spec, messages, max_tokens)
-        plain_s.append(kp / (tp - fp) if tp > fp else 0.0)
-        spec_s.append(ks / (ts - fs) if ts > fs else 0.0)
+        plain_s.append((kp - 1) / (tp - fp) if kp > 1 else 0.0)
+        spec_s.append((ks - 1) / (ts - fs) if ks > 1 else 0.0)
         same += text_p == text_s
     ratio = statistics.median(spec_s) / statistics.median(plain_s)
     print(
