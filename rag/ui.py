@@ -11,6 +11,7 @@ import html
 import ipaddress
 import logging
 import re
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -364,7 +365,9 @@ def serve(settings: Settings, pipeline: Pipeline | None = None, block: bool = Tr
     kwargs = launch_kwargs(settings)
     pipeline = pipeline or Pipeline(settings)
     print(f"loading index and model… ({settings.corpus_dir})", flush=True)
-    pipeline.warm_up()
+    started = time.perf_counter()
+    how = pipeline.warm_up()
+    print(f"ready in {time.perf_counter() - started:.1f} s (instructions' KV state {how})", flush=True)
     app = build_app(pipeline)
     print(f"serving on http://{settings.host}:{settings.port}", flush=True)
     app.launch(prevent_thread_lock=not block, quiet=not block, **kwargs)
