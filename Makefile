@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-16)
 export GRADIO_ANALYTICS_ENABLED := False
 export HF_HUB_OFFLINE := 1
 
-.PHONY: run test setup models index browser lint format bench bench-ingest bench-retrieval bench-answer eval clean
+.PHONY: run test setup models index browser lint format bench bench-ingest bench-retrieval bench-answer bench-embed eval clean
 
 run: setup index  ## set up, build the index if missing or stale, open the chat UI
 	$(BIN)/rag serve
@@ -52,13 +52,16 @@ format: $(STAMP)
 	$(BIN)/ruff format rag tests scripts
 	$(BIN)/ruff check --fix rag tests scripts
 
-bench: bench-ingest bench-retrieval bench-answer
+bench: bench-ingest bench-embed bench-retrieval bench-answer
 
 bench-ingest: setup
 	$(BIN)/python scripts/bench_ingest.py
 
 bench-retrieval: setup
 	$(BIN)/python scripts/bench_retrieval.py $(if $(RGB),--rgb $(RGB))
+
+bench-embed: setup
+	$(BIN)/python scripts/bench_embed.py
 
 bench-answer: setup
 	$(BIN)/python scripts/bench_answer.py
