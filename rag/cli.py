@@ -51,7 +51,7 @@ def _progress_bar(desc: str) -> Callable[[int, int], None]:
 
 def cmd_index(args: argparse.Namespace) -> int:
     pipeline = Pipeline(_settings(args))
-    report = pipeline.rebuild(_progress_bar("embedding"))
+    report = pipeline.rebuild(_progress_bar("embedding"), wait=not args.no_wait)
     print(report.summary())
     for line in report.details():
         print(f"  {line}")
@@ -176,6 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", help="build or update the index of the corpus")
     p.add_argument("--corpus", type=Path, help="folder of documents, subfolders included (default: seeds/)")
     p.add_argument("--index", type=Path, help="index folder (default: index/)")
+    p.add_argument(
+        "--no-wait", action="store_true", help="fail at once when another process is building the same index"
+    )
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("docs", help="list the documents of the index (updating it first), or show some")

@@ -6,6 +6,7 @@
     ├── CorpusError               the corpus folder is missing or holds nothing indexable
     ├── IndexMissingError         no index where one was expected
     ├── IndexCorruptError         an index is present but unreadable or inconsistent
+    ├── IndexBusyError            another process is building the same index
     ├── ModelError                a model file or package is missing, corrupt or will not load
     └── GenerationError           the language model failed while answering
 
@@ -60,6 +61,12 @@ class IndexCorruptError(RagError):
     """An index is present but cannot be read or does not match its manifest."""
 
     kind_zh = "索引损坏"
+
+
+class IndexBusyError(RagError):
+    """Another process holds the index folder's writer lock."""
+
+    kind_zh = "索引正在被另一个进程更新"
 
 
 class ModelError(RagError):

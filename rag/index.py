@@ -3,6 +3,9 @@
 Layout of ``index_dir``::
 
     CURRENT               name of the live build folder (replaced atomically)
+    .lock                 the writer lock (pid of the builder; see checkpoint.py)
+    embeddings/           vectors saved while a build runs, so a killed build resumes
+    prefix-<key>.npz      the chat model's KV state of the fixed instructions (generate.py)
     build-<stamp>/
         manifest.json     format version, embedder id and dim, chunking, source hashes
         docs.json         cleaned documents (what citations point into)
@@ -12,7 +15,8 @@ Layout of ``index_dir``::
                           IndexFlatIP), or IVF for large corpora (see vectors.py)
 
 A build writes a new folder and only then points ``CURRENT`` at it, so an interrupted
-build leaves the previous index intact. Updates reuse the vectors of unchanged files.
+build leaves the previous index intact. Updates reuse the vectors of unchanged files, and
+of unchanged chunks (by the hash of their text) in changed ones.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from . import vectors as dense
+from .checkpoint import Checkpoints, text_hash, writer_lock
 from .chunk import chunk_document
 from .embed import Embedder
 from .errors import CorpusError, IndexCorruptError, IndexMissingError
@@ -235,12 +240,25 @@ def staleness(settings: Settings, embedder: Embedder, data: IndexData) -> str | 
     return None
 
 
-def build_index(settings: Settings, embedder: Embedder, progress: Progress | None = None) -> BuildReport:
-    """Build or update the index of ``settings.corpus_dir``; only changed files are embedded."""
+def build_index(
+    settings: Settings, embedder: Embedder, progress: Progress | None = None, wait: bool = True
+) -> BuildReport:
+    """Build or update the index of ``settings.corpus_dir``; only changed text is embedded.
+
+    One builder at a time (see ``checkpoint.writer_lock``): another waits, or with
+    ``wait=False`` raises ``IndexBusyError``. A build killed half-way resumes from its
+    embedding checkpoints.
+    """
+    with writer_lock(settings.index_dir, wait=wait):
+        for leftover in settings.index_dir.glob(".build-*"):  # a killed build's unpublished folder
+            shutil.rmtree(leftover, ignore_errors=True)
+        return _build(settings, embedder, progress)
+
+
+def _build(settings: Settings, embedder: Embedder, progress: Progress | None) -> BuildReport:
     import faiss
 
     started = time.perf_counter()
-    settings.index_dir.mkdir(parents=True, exist_ok=True)
     old: IndexData | None = None
     try:
         old = load_index(settings)
@@ -304,7 +322,10 @@ def build_index(settings: Settings, embedder: Embedder, progress: Progress | Non
             next_vid += 1
             new_chunks.append(ch)
 
-    vectors = _embed_all(embedder, new_chunks, progress)
+    checkpoints = Checkpoints(settings.index_dir, embedder.id)
+    vectors, embedded = _embed_all(
+        embedder, new_chunks, progress, checkpoints, _old_vectors(old, reused_vids)
+    )
     if old is not None:
         index = old.faiss_index
         stale = np.array([v for v in old.vids if v not in reused_vids], dtype=np.int64)
@@ -380,11 +401,12 @@ def build_index(settings: Settings, embedder: Embedder, progress: Progress | Non
     for stale_dir in settings.index_dir.glob("build-*"):
         if stale_dir != final:
             shutil.rmtree(stale_dir, ignore_errors=True)
+    checkpoints.clear()
     return BuildReport(
         documents=len(docs),
         chunks=len(chunks),
-        embedded=len(new_chunks),
-        reused=len(chunks) - len(new_chunks),
+        embedded=embedded,
+        reused=len(chunks) - embedded,
         removed_files=removed,
         skipped=skipped,
         seconds=time.perf_counter() - started,
@@ -404,16 +426,54 @@ def embed_text(chunk: Chunk) -> str:
     return fold(index_text(chunk))
 
 
-def _embed_all(embedder: Embedder, chunks: list[Chunk], progress: Progress | None) -> np.ndarray:
-    out = []
-    batch = 16
-    for i in range(0, len(chunks), batch):
-        out.append(embedder.embed_passages([embed_text(c) for c in chunks[i : i + batch]]))
+CHECKPOINT_CHUNKS = 64  # vectors saved together while a build runs (a few seconds of work)
+
+
+def _old_vectors(old: IndexData | None, reused_vids: set[int]) -> dict[str, np.ndarray]:
+    """Vectors of the old index's chunks that are not reused as they are, by text hash: a
+    changed document keeps the vectors of its unchanged chunks."""
+    if old is None or len(reused_vids) == len(old.vids):
+        return {}
+    vecs, ids = dense.all_vectors(old.faiss_index)
+    row_of = {int(v): i for i, v in enumerate(ids)}
+    return {
+        text_hash(embed_text(c)): vecs[row_of[v]]
+        for c, v in zip(old.chunks, old.vids, strict=True)
+        if v not in reused_vids and v in row_of
+    }
+
+
+def _embed_all(
+    embedder: Embedder,
+    chunks: list[Chunk],
+    progress: Progress | None,
+    checkpoints: Checkpoints,
+    known: dict[str, np.ndarray],
+) -> tuple[np.ndarray, int]:
+    """Vectors of ``chunks`` and how many were embedded now; the rest come from ``known``
+    and from the checkpoints of an interrupted build."""
+    texts = [embed_text(c) for c in chunks]
+    hashes = [text_hash(t) for t in texts]
+    if chunks:
+        known = checkpoints.load() | known
+    out = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
+    todo = []
+    for i, h in enumerate(hashes):
+        if h in known and known[h].shape == (embedder.dim,):
+            out[i] = known[h]
+        else:
+            todo.append(i)
+    batch, pending = 16, []
+    for start in range(0, len(todo), batch):
+        rows = todo[start : start + batch]
+        out[rows] = embedder.embed_passages([texts[r] for r in rows])
+        pending += rows
+        if len(pending) >= CHECKPOINT_CHUNKS or start + batch >= len(todo):
+            checkpoints.save([hashes[r] for r in pending], out[pending])
+            pending = []
         if progress:
-            progress(min(i + batch, len(chunks)), len(chunks))
-    if not out:
-        return np.zeros((0, embedder.dim), dtype=np.float32)
-    return np.ascontiguousarray(np.vstack(out), dtype=np.float32)
+            progress(len(chunks) - len(todo) + min(start + batch, len(todo)), len(chunks))
+    return np.ascontiguousarray(out), len(todo)
 
 
 def ensure_index(settings: Settings, embedder: Embedder, progress: Progress | None = None) -> IndexData:

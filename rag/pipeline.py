@@ -120,10 +120,12 @@ class Pipeline:
         """Update the index from the corpus and switch to it; returns the summary line."""
         return self.rebuild(progress).summary()
 
-    def rebuild(self, progress: Progress | None = None) -> BuildReport:
-        """Update the index from the corpus and switch to it; returns the whole report."""
+    def rebuild(self, progress: Progress | None = None, wait: bool = True) -> BuildReport:
+        """Update the index from the corpus and switch to it; returns the whole report.
+        Another process building the same index is waited for, or with ``wait=False`` an
+        ``IndexBusyError``."""
         with self._lock:
-            report = build_index(self.settings, self.embedder, progress)
+            report = build_index(self.settings, self.embedder, progress, wait=wait)
             self._index = None
             self._retriever = None
             return report

@@ -63,3 +63,15 @@ def test_add_docs_and_remove_keep_the_index_in_step(tmp_path: Path) -> None:
     assert [p.name for p in (corpus / ".removed").rglob("*.txt")] == ["a.txt"]
     out = run_cli("remove", "a.txt", env=env)
     assert out.returncode == 2 and "no document a.txt" in out.stderr
+
+
+def test_index_no_wait_fails_clearly_while_another_build_holds_the_lock(tmp_path: Path) -> None:
+    from rag.checkpoint import writer_lock
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("一段文字。", encoding="utf-8")
+    with writer_lock(tmp_path / "idx"):
+        out = run_cli("index", "--corpus", str(corpus), "--index", str(tmp_path / "idx"), "--no-wait")
+    assert out.returncode != 0 and "Traceback" not in out.stderr
+    assert f"another process (pid {os.getpid()}) is building the index" in out.stderr

@@ -1,11 +1,20 @@
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from rag.embed import SentenceTransformerEmbedder
-from rag.errors import CorpusError, IndexCorruptError, IndexMissingError
-from rag.index import build_index, current_path, ensure_index, load_index, staleness
+from rag import vectors
+from rag.checkpoint import Checkpoints, writer_lock
+from rag.embed import E5Embedder, SentenceTransformerEmbedder
+from rag.errors import CorpusError, IndexBusyError, IndexCorruptError, IndexMissingError
+from rag.index import CHECKPOINT_CHUNKS, build_index, current_path, ensure_index, load_index, staleness
 from rag.retrieve import HybridRetriever
 from rag.settings import Settings
 from tests.fakes import HashingEmbedder
@@ -54,16 +63,20 @@ def test_changed_added_and_deleted_files_update_incrementally(settings: Settings
     first = build_index(settings, HashingEmbedder())
     corpus = settings.corpus_dir
     (corpus / "002_7c08d024b419e123.txt").unlink()
-    with (corpus / "000_c4a4f23599adab00.txt").open("a", encoding="utf-8") as fh:
-        fh.write("\n补充一段：测试银行新增了一个场景。\n")
+    changed = corpus / "000_c4a4f23599adab00.txt"
+    lines = changed.read_text(encoding="utf-8").split("\n")
+    lines.insert(len(lines) // 3, "补充一段：测试银行新增了一个场景，节省人力30%。")  # inside the article
+    changed.write_text("\n".join(lines), encoding="utf-8")
     (corpus / "new.md").write_text("# 新文章\n\n测试银行部署了新的大模型，效率提升50%。", encoding="utf-8")
     embedder = HashingEmbedder()
     report = build_index(settings, embedder)
     data = load_index(settings)
     n000 = sum(1 for c in data.chunks if c.doc_id.startswith("000"))
     assert report.removed_files == 1
-    assert embedder.embedded == n000 + 1  # only the changed and the new file
-    assert report.reused == report.chunks - embedder.embedded
+    # the new file and the changed file's chunks whose text changed; its other chunks keep their vectors
+    assert 2 <= embedder.embedded < n000 + 1
+    assert report.embedded == embedder.embedded and report.reused == report.chunks - embedder.embedded
+    assert any("节省人力30%" in c.text for c in data.chunks)
     assert not any(c.doc_id.startswith("002") for c in data.chunks)
     assert data.faiss_index.ntotal == len(data.chunks) < first.chunks + 5
     hits = HybridRetriever(data, HashingEmbedder()).retrieve("测试银行效率提升多少", k=3)
@@ -79,6 +92,91 @@ def test_interrupted_build_leaves_previous_index_intact(settings: Settings) -> N
     assert current_path(settings.index_dir) == before
     assert load_index(settings).faiss_index.ntotal > 0
     assert not [p for p in settings.index_dir.iterdir() if p.name.startswith(".build-")]
+
+
+def _by_vid(index: object) -> dict[int, np.ndarray]:
+    vecs, ids = vectors.all_vectors(index)
+    return {int(i): v for i, v in zip(ids, vecs, strict=True)}
+
+
+def test_a_failed_build_resumes_from_its_checkpoints(settings: Settings, tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match="interrupted"):
+        build_index(settings, HashingEmbedder(fail_after=64))  # fails in its 5th batch of 16
+    saved = Checkpoints(settings.index_dir, HashingEmbedder.id).load()
+    assert len(saved) == CHECKPOINT_CHUNKS
+    # broken once on purpose (the checkpoints not consulted in _embed_all): embedded 83, not 19
+    embedder = HashingEmbedder()
+    report = build_index(settings, embedder)
+    assert report.embedded == embedder.embedded == report.chunks - len(saved)  # without resume: all
+    assert not (settings.index_dir / "embeddings").exists()  # cleared once published
+    fresh = Settings(corpus_dir=settings.corpus_dir, index_dir=tmp_path / "fresh")
+    build_index(fresh, HashingEmbedder())
+    a, b = load_index(settings), load_index(fresh)
+    va = dict(
+        zip(
+            a.vids,
+            vectors.all_vectors(a.faiss_index)[0][np.argsort(vectors.all_vectors(a.faiss_index)[1])],
+            strict=True,
+        )
+    )
+    vb = dict(
+        zip(
+            b.vids,
+            vectors.all_vectors(b.faiss_index)[0][np.argsort(vectors.all_vectors(b.faiss_index)[1])],
+            strict=True,
+        )
+    )
+    assert [c.text for c in a.chunks] == [c.text for c in b.chunks]
+    assert all(np.allclose(va[x], vb[y]) for x, y in zip(a.vids, b.vids, strict=True))
+
+
+def test_a_second_builder_waits_or_fails_clearly(settings: Settings) -> None:
+    with writer_lock(settings.index_dir):
+        with pytest.raises(IndexBusyError, match=f"pid {os.getpid()}.*--no-wait") as err:
+            build_index(settings, HashingEmbedder(), wait=False)
+        assert "另一个进程" in err.value.user_message()
+    assert current_path(settings.index_dir) is None  # it built nothing
+
+    held = threading.Event()
+
+    def hold() -> None:
+        with writer_lock(settings.index_dir):
+            held.set()
+            time.sleep(0.5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait()
+    started = time.perf_counter()
+    build_index(settings, HashingEmbedder())  # waits for the holder, then builds
+    assert time.perf_counter() - started >= 0.4
+    holder.join()
+    assert load_index(settings).faiss_index.ntotal > 0
+
+
+@pytest.mark.slow
+def test_a_build_killed_with_sigkill_resumes_and_leaves_no_half_index(
+    settings: Settings, e5: E5Embedder
+) -> None:
+    code = (
+        "import sys; from rag.embed import E5Embedder; from rag.index import build_index; "
+        "from rag.settings import Settings; "
+        "build_index(Settings(corpus_dir=sys.argv[1], index_dir=sys.argv[2]), E5Embedder(threads=2))"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code, str(settings.corpus_dir), str(settings.index_dir)])
+    parts = settings.index_dir / "embeddings"
+    deadline = time.time() + 120
+    while not list(parts.glob("*/part-*.npz")) and child.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    assert current_path(settings.index_dir) is None  # killed before publishing: no index at all
+    saved = len(Checkpoints(settings.index_dir, e5.id).load())
+    assert saved >= CHECKPOINT_CHUNKS
+    report = build_index(settings, e5, wait=False)  # the lock died with the killed process
+    assert report.embedded == report.chunks - saved  # with the checkpoints ignored: every chunk
+    assert load_index(settings).faiss_index.ntotal == report.chunks
+    assert not list(settings.index_dir.glob(".build-*"))
 
 
 def test_corrupt_index_is_a_clear_error_and_ensure_rebuilds(settings: Settings) -> None:
@@ -145,7 +243,7 @@ def test_build_report_names_skipped_files_and_heavy_losses(settings: Settings) -
     assert any("nav.html" in line and "kept only" in line for line in report.details())
 
 
-def test_renaming_a_file_embeds_only_that_file(settings: Settings) -> None:
+def test_renaming_a_file_reindexes_only_that_file_and_embeds_nothing(settings: Settings) -> None:
     build_index(settings, HashingEmbedder())
     corpus = settings.corpus_dir
     (corpus / "sub").mkdir()
@@ -154,5 +252,6 @@ def test_renaming_a_file_embeds_only_that_file(settings: Settings) -> None:
     report = build_index(settings, embedder)
     data = load_index(settings)
     n = sum(1 for c in data.chunks if c.doc_id == "sub/renamed.txt")
-    assert n > 0 and embedder.embedded == n and report.removed_files == 1
+    assert n > 0 and report.removed_files == 1
+    assert embedder.embedded == 0  # the same text under a new name: every vector is reused by its hash
     assert not any(c.doc_id.startswith("001") for c in data.chunks)
