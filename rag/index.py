@@ -50,7 +50,7 @@ from .types import Chunk, Document
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 # Code whose change alters what gets indexed: a change forces a full rebuild.
 _PIPELINE_MODULES = ("ingest.py", "normalize.py", "chunk.py", "entities.py", "lexicon.py", "index.py")
 
@@ -153,6 +153,36 @@ def _read_json(path: Path) -> Any:
         raise IndexCorruptError(f"index file {path} is unreadable ({exc}): rebuild with `rag index`") from exc
 
 
+ARTEFACTS = ("docs.json", "chunks.json", "lexicon.json", "vectors.faiss")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_checksums(path: Path, manifest: dict[str, Any]) -> None:
+    """Raise ``IndexCorruptError`` naming every artefact whose bytes differ from the manifest's
+    record of them (a damaged disk, a partial copy, a hand edit)."""
+    recorded = manifest.get("checksums") or {}
+    bad = []
+    for name in ARTEFACTS:
+        try:
+            if _sha256(path / name) != recorded.get(name):
+                bad.append(name)
+        except OSError as exc:
+            bad.append(f"{name} ({exc.strerror})")
+    if bad:
+        raise IndexCorruptError(
+            f"index in {path}: {', '.join(bad)} changed or damaged since it was built (checksum "
+            "mismatch): rebuild with `rag index`",
+            zh=f"{path} 中的索引文件 {', '.join(bad)} 已损坏（校验和不符）：请运行 `rag index` 重建索引。",
+        )
+
+
 def current_path(index_dir: Path) -> Path | None:
     try:
         name = (index_dir / "CURRENT").read_text().strip()
@@ -174,6 +204,7 @@ def load_index(settings: Settings) -> IndexData:
             f"index in {path} has format {manifest.get('format_version')}, this version reads "
             f"{FORMAT_VERSION}: rebuild with `rag index`"
         )
+    verify_checksums(path, manifest)
     try:
         docs = {d["doc_id"]: Document(**d) for d in _read_json(path / "docs.json")}
     except (KeyError, TypeError, ValueError) as exc:
@@ -389,6 +420,7 @@ def _build(settings: Settings, embedder: Embedder, progress: Progress | None) ->
         )
         _write_json(tmp / "lexicon.json", lexicon.to_json())
         faiss.write_index(index, str(tmp / "vectors.faiss"))
+        manifest["checksums"] = {name: _sha256(tmp / name) for name in ARTEFACTS}
         _write_json(tmp / "manifest.json", manifest)
         final = settings.index_dir / f"build-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{tmp.name[-6:]}"
         os.replace(tmp, final)
@@ -487,6 +519,8 @@ def ensure_index(settings: Settings, embedder: Embedder, progress: Progress | No
     except IndexMissingError:
         log.info("no index yet; building one from %s", settings.corpus_dir)
     except IndexCorruptError as exc:
-        log.warning("index unusable (%s); rebuilding", exc)
+        if settings.corrupt_index == "refuse":
+            raise
+        log.warning("%s; rebuilding it now (RAG_CORRUPT_INDEX=refuse stops instead)", exc)
     build_index(settings, embedder, progress)
     return load_index(settings)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -41,6 +42,9 @@ class Settings(BaseSettings):
     context_passages: int = Field(4, ge=1, le=10, description="most passages put into the prompt")
     context_chars: int = Field(
         400, ge=80, description="character budget of all prompt passages (prompt reading dominates latency)"
+    )
+    corrupt_index: Literal["rebuild", "refuse"] = Field(
+        "rebuild", description="what reading a damaged index does: rebuild it (with a warning) or stop"
     )
     ann_min_chunks: int = Field(
         50_000, ge=1, description="from this many chunks on, dense search is approximate (FAISS IVF)"

@@ -42,7 +42,7 @@ def test_build_persists_json_faiss_and_manifest(settings: Settings) -> None:
     ]
     data = load_index(settings)
     m = data.manifest
-    assert m["format_version"] == 3 and m["embedder"] == "test/hashing-bigrams" and m["dim"] == 64
+    assert m["format_version"] == 4 and m["embedder"] == "test/hashing-bigrams" and m["dim"] == 64
     assert m["chunking"]["chunk_chars"] == settings.chunk_chars
     assert len(m["files"]) == 5 and all(len(f["sha256"]) == 64 for f in m["files"].values())
     assert data.faiss_index.ntotal == len(data.chunks)
@@ -187,6 +187,28 @@ def test_corrupt_index_is_a_clear_error_and_ensure_rebuilds(settings: Settings) 
     with pytest.raises(IndexCorruptError, match="rag index"):
         load_index(settings)
     assert ensure_index(settings, HashingEmbedder()).faiss_index.ntotal > 0
+
+
+def test_a_damaged_artefact_is_detected_by_checksum_and_named(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    build_index(settings, HashingEmbedder())
+    path = current_path(settings.index_dir)
+    assert path is not None
+    chunks = path / "chunks.json"
+    chunks.write_text(chunks.read_text(encoding="utf-8").replace("工商银行", "招商银行", 1), encoding="utf-8")
+    # still valid JSON with the right fields: only the checksum can tell (removed once: it loaded)
+    with pytest.raises(IndexCorruptError, match=r"chunks\.json changed or damaged.*checksum") as err:
+        load_index(settings)
+    assert "校验和" in err.value.user_message()
+
+    refuse = settings.model_copy(update={"corrupt_index": "refuse"})
+    with pytest.raises(IndexCorruptError):
+        ensure_index(refuse, HashingEmbedder())
+    with caplog.at_level("WARNING"):
+        data = ensure_index(settings, HashingEmbedder())  # the default: rebuild, and say so
+    assert "chunks.json changed or damaged" in caplog.text and "rebuilding" in caplog.text
+    assert not any("招商银行" in c.text for c in data.chunks)
 
 
 def test_missing_index_and_changed_embedder(settings: Settings) -> None:
