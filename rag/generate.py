@@ -9,10 +9,11 @@ import io
 import json
 import logging
 import os
+import queue
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -51,22 +52,47 @@ class Generator(Protocol):
     def warm(self, messages: list[Message], state_dir: Path | None = None) -> str: ...
 
 
+_END = object()
+
+
+@dataclass
+class _Job:
+    """One request to the worker: its prompt, where its text goes, and whether to stop."""
+
+    messages: list[Message]
+    max_tokens: int
+    out: queue.Queue[Any] = field(default_factory=queue.Queue)
+    cancel: threading.Event = field(default_factory=threading.Event)
+    stats: GenerationStats = field(default_factory=GenerationStats)
+
+
 class LlamaGenerator:
-    """A GGUF chat model through llama-cpp-python, loaded once, used by one caller at a time.
+    """A GGUF chat model through llama-cpp-python, loaded once.
+
+    One worker thread owns the model and runs requests one at a time, in order; ``stream``
+    hands it a request and reads the text back through a queue. A caller that stops reading
+    (a closed browser tab, an abandoned iterator) cancels its request: the worker stops at
+    the next token, so no client can keep the model. A request that takes longer than
+    ``timeout_s`` in all, waiting included, is cancelled with a ``GenerationError``.
 
     Decoding is greedy (temperature 0, fixed seed). The KV cache of the longest shared
     prompt prefix is reused between calls, so fixed instructions cost nothing after the
     first question.
     """
 
-    def __init__(self, model_path: Path, threads: int, n_ctx: int = 4096, seed: int = 0) -> None:
+    def __init__(
+        self, model_path: Path, threads: int, n_ctx: int = 4096, seed: int = 0, timeout_s: float = 300.0
+    ) -> None:
         self.model_path = Path(model_path)
         self.threads = threads
         self.n_ctx = n_ctx
         self.seed = seed
+        self.timeout_s = timeout_s
         self.stats = GenerationStats()
         self._llm: Any = None
-        self.lock = threading.RLock()
+        self.lock = threading.RLock()  # held by the worker while it runs a job, and for state I/O
+        self._jobs: queue.Queue[_Job] = queue.Queue()
+        self._worker: threading.Thread | None = None
 
     @property
     def llm(self) -> Any:
@@ -109,8 +135,9 @@ class LlamaGenerator:
             path = state_dir / f"prefix-{self._state_key(messages)}.npz" if state_dir else None
             if path is not None and path.exists() and self._load_state(llm, path):
                 return "loaded"
-            for _piece in self.stream(messages, 1):
-                pass
+        for _piece in self.stream(messages, 1):
+            pass
+        with self.lock:
             if path is not None:
                 self._save_state(llm, path)
             return "computed"
@@ -164,40 +191,86 @@ class LlamaGenerator:
         return True
 
     def stream(self, messages: list[Message], max_tokens: int) -> Iterator[str]:
+        job = _Job(messages, max_tokens)
+        self._start_worker()
+        self._jobs.put(job)
+        deadline = time.monotonic() + self.timeout_s
+        try:
+            while True:
+                try:
+                    item = job.out.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    raise GenerationError(
+                        f"the answer took longer than {self.timeout_s:g} s and was stopped: try again, "
+                        "or ask a shorter question",
+                        zh=f"回答超过 {self.timeout_s:g} 秒，已停止：请重试，或把问题问得简短一些。",
+                    ) from None
+                if item is _END:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            job.cancel.set()  # finished, failed, timed out or abandoned: the worker moves on
+            self.stats = job.stats
+
+    def _start_worker(self) -> None:
         with self.lock:
-            llm = self.llm
-            stats = GenerationStats()
-            self.stats = stats
-            before = list(llm._input_ids) if getattr(llm, "_input_ids", None) is not None else []
-            started = time.perf_counter()
+            if self._worker is None or not self._worker.is_alive():
+                self._worker = threading.Thread(target=self._serve, name="llama-worker", daemon=True)
+                self._worker.start()
+
+    def _serve(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job.cancel.is_set():
+                continue
             try:
-                chunks = llm.create_chat_completion(
-                    messages=messages,
-                    max_tokens=max_tokens,
-                    temperature=0.0,
-                    top_k=1,
-                    top_p=1.0,
-                    repeat_penalty=1.0,
-                    seed=self.seed,
-                    stream=True,
-                )
-                for chunk in chunks:
-                    delta = chunk["choices"][0].get("delta", {}).get("content")
-                    if not delta:
-                        continue
-                    if stats.generated_tokens == 0:
-                        stats.first_token_s = time.perf_counter() - started
-                    stats.generated_tokens += 1
-                    yield delta
-            except (RuntimeError, ValueError) as exc:
-                raise GenerationError(f"the language model failed while answering: {exc}") from exc
+                with self.lock:
+                    for piece in self._generate(job):
+                        job.out.put(piece)
+            except (GenerationError, ModelError) as exc:  # handed to the caller; the worker lives on
+                job.out.put(exc)
+            except Exception as exc:
+                job.out.put(GenerationError(f"the language model failed while answering: {exc}"))
             finally:
-                stats.total_s = time.perf_counter() - started
-                ids = list(llm._input_ids)
-                stats.prompt_tokens = max(0, len(ids) - stats.generated_tokens)
-                shared = 0
-                for a, b in zip(before, ids, strict=False):
-                    if a != b:
-                        break
-                    shared += 1
-                stats.cached_tokens = min(shared, stats.prompt_tokens)
+                job.out.put(_END)
+
+    def _generate(self, job: _Job) -> Iterator[str]:
+        llm = self.llm
+        stats = job.stats
+        before = list(llm._input_ids) if getattr(llm, "_input_ids", None) is not None else []
+        started = time.perf_counter()
+        try:
+            chunks = llm.create_chat_completion(
+                messages=job.messages,
+                max_tokens=job.max_tokens,
+                temperature=0.0,
+                top_k=1,
+                top_p=1.0,
+                repeat_penalty=1.0,
+                seed=self.seed,
+                stream=True,
+            )
+            for chunk in chunks:
+                if job.cancel.is_set():
+                    break
+                delta = chunk["choices"][0].get("delta", {}).get("content")
+                if not delta:
+                    continue
+                if stats.generated_tokens == 0:
+                    stats.first_token_s = time.perf_counter() - started
+                stats.generated_tokens += 1
+                yield delta
+        except (RuntimeError, ValueError) as exc:
+            raise GenerationError(f"the language model failed while answering: {exc}") from exc
+        finally:
+            stats.total_s = time.perf_counter() - started
+            ids = list(llm._input_ids)
+            stats.prompt_tokens = max(0, len(ids) - stats.generated_tokens)
+            shared = 0
+            for a, b in zip(before, ids, strict=False):
+                if a != b:
+                    break
+                shared += 1
+            stats.cached_tokens = min(shared, stats.prompt_tokens)

@@ -82,7 +82,10 @@ class Pipeline:
         with self._lock:
             if self._generator is None:
                 self._generator = LlamaGenerator(
-                    resolve_model_path(self.settings), self.settings.threads, self.settings.n_ctx
+                    resolve_model_path(self.settings),
+                    self.settings.threads,
+                    self.settings.n_ctx,
+                    timeout_s=self.settings.answer_timeout_s,
                 )
             return self._generator
 

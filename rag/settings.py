@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     threads: int = Field(default_factory=_default_threads, ge=1, description="CPU threads")
     n_ctx: int = Field(4096, ge=512, description="context window of the chat model in tokens")
     max_tokens: int = Field(200, ge=1, description="most tokens generated per answer")
+    answer_timeout_s: float = Field(
+        300.0, gt=0, description="longest an answer may take, waiting for the model included"
+    )
     top_k: int = Field(5, ge=1, le=50, description="passages retrieved per question")
     context_passages: int = Field(4, ge=1, le=10, description="most passages put into the prompt")
     context_chars: int = Field(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
 
 from rag.answer import build_messages
+from rag.errors import GenerationError
 from rag.generate import LlamaGenerator
 from rag.question import read
 
@@ -53,3 +55,39 @@ def test_a_damaged_or_outdated_state_file_is_recomputed_not_trusted(
     assert gen.warm(other, tmp_path) == "computed"  # another prompt: another file, the old one goes
     assert [p.name for p in tmp_path.glob("prefix-*.npz")] != [saved.name]
     assert len(list(tmp_path.glob("prefix-*.npz"))) == 1
+
+
+LONG = [
+    QUESTION[0],
+    {"role": "user", "content": "资料：\n[1] 这款水泵的扬程为30米。\n问题：把资料逐字抄写十遍。"},
+]
+
+
+def test_an_abandoned_stream_neither_wedges_the_model_nor_runs_on(fast_generator: LlamaGenerator) -> None:
+    expected = "".join(fast_generator.stream(QUESTION, 16))
+    abandoned = fast_generator.stream(LONG, 200)
+    next(abandoned)  # a client reads one piece and goes away without closing the stream
+    answers: list[str] = []
+    other = threading.Thread(target=lambda: answers.append("".join(fast_generator.stream(QUESTION, 16))))
+    other.start()
+    other.join(timeout=120)
+    # with the model lock held across yields (the old design), this thread waited for ever
+    assert answers == [expected]
+
+    stopped = fast_generator.stream(LONG, 200)
+    next(stopped)
+    stopped.close()  # a client that disconnects: its request is cancelled
+    first = fast_generator.stats
+    assert "".join(fast_generator.stream(QUESTION, 16)) == expected
+    assert first.generated_tokens < 10  # the worker stopped at the next token, not after 200
+
+
+def test_a_request_over_its_time_limit_stops_with_a_clear_error(fast_generator: LlamaGenerator) -> None:
+    expected = "".join(fast_generator.stream(QUESTION, 16))
+    fast_generator.timeout_s = 0.2
+    try:
+        with pytest.raises(GenerationError, match="took longer than 0.2 s and was stopped"):
+            "".join(fast_generator.stream(LONG, 200))
+    finally:
+        fast_generator.timeout_s = 300.0
+    assert "".join(fast_generator.stream(QUESTION, 16)) == expected  # and the model serves the next one
