@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-16)
 export GRADIO_ANALYTICS_ENABLED := False
 export HF_HUB_OFFLINE := 1
 
-.PHONY: run test setup models index browser lint format bench bench-ingest bench-retrieval bench-answer bench-embed eval clean
+.PHONY: run test setup models index browser lint format bench bench-ingest bench-retrieval bench-answer bench-embed stress eval clean
 
 run: setup index  ## set up, build the index if missing or stale, open the chat UI
 	$(BIN)/rag serve
@@ -59,6 +59,9 @@ bench-ingest: setup
 
 bench-retrieval: setup
 	$(BIN)/python scripts/bench_retrieval.py $(if $(RGB),--rgb $(RGB))
+
+stress: setup  ## the fault suite: builds killed with SIGKILL at random points
+	$(BIN)/pytest -m stress
 
 bench-embed: setup
 	$(BIN)/python scripts/bench_embed.py

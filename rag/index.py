@@ -458,7 +458,7 @@ def embed_text(chunk: Chunk) -> str:
     return fold(index_text(chunk))
 
 
-CHECKPOINT_CHUNKS = 64  # vectors saved together while a build runs (a few seconds of work)
+CHECKPOINT_CHUNKS = 32  # vectors saved together while a build runs (about two seconds of work)
 
 
 def _old_vectors(old: IndexData | None, reused_vids: set[int]) -> dict[str, np.ndarray]:

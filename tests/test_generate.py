@@ -86,7 +86,7 @@ def test_a_request_over_its_time_limit_stops_with_a_clear_error(fast_generator: 
     expected = "".join(fast_generator.stream(QUESTION, 16))
     fast_generator.timeout_s = 0.2
     try:
-        with pytest.raises(GenerationError, match="took longer than 0.2 s and was stopped"):
+        with pytest.raises(GenerationError, match=r"took longer than 0\.2 s and was stopped"):
             "".join(fast_generator.stream(LONG, 200))
     finally:
         fast_generator.timeout_s = 300.0

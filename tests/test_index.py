@@ -101,10 +101,10 @@ def _by_vid(index: object) -> dict[int, np.ndarray]:
 
 def test_a_failed_build_resumes_from_its_checkpoints(settings: Settings, tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="interrupted"):
-        build_index(settings, HashingEmbedder(fail_after=64))  # fails in its 5th batch of 16
+        build_index(settings, HashingEmbedder(fail_after=CHECKPOINT_CHUNKS))  # fails after one checkpoint
     saved = Checkpoints(settings.index_dir, HashingEmbedder.id).load()
     assert len(saved) == CHECKPOINT_CHUNKS
-    # broken once on purpose (the checkpoints not consulted in _embed_all): embedded 83, not 19
+    # broken once on purpose (the checkpoints not consulted in _embed_all): embedded 83, not 51
     embedder = HashingEmbedder()
     report = build_index(settings, embedder)
     assert report.embedded == embedder.embedded == report.chunks - len(saved)  # without resume: all
