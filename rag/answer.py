@@ -58,6 +58,22 @@ def validate_question(question: object, settings: Settings) -> str:
     return text
 
 
+def validate_history(history: object, settings: Settings) -> list[tuple[str, str]]:
+    """The conversation's last ``settings.max_history_turns`` turns as (question, answer)
+    pairs; follow-ups are resolved against recent turns, so older ones are dropped."""
+    if history is None:
+        return []
+    if not isinstance(history, list | tuple) or not all(
+        isinstance(t, list | tuple) and len(t) == 2 and all(isinstance(x, str) for x in t) for t in history
+    ):
+        raise InputError(
+            "the conversation must be a list of (question, answer) pairs of text",
+            zh="对话记录的格式不对：应为若干（问题，回答）文字对。",
+        )
+    recent = list(history)[max(0, len(history) - settings.max_history_turns) :]
+    return [(q[: settings.max_question_chars], a[:2000]) for q, a in recent]
+
+
 def _passage_block(passages: list[Passage]) -> str:
     return "\n".join(f"[{p.n}] {p.prompt_text}" for p in passages)
 
@@ -215,6 +231,7 @@ def ask_stream(
     """Yield the candidate passages (``list[Citation]``), then verified text, then the ``Answer``."""
     started = time.perf_counter()
     original = validate_question(question, settings)
+    history = validate_history(history, settings)
     q = resolve(original, history)
     query = expand(q) if expand else q.query
     hits: list[Hit] = retriever.retrieve(query, k=settings.top_k + 3)

@@ -175,9 +175,10 @@ class Pipeline:
     def ask_stream(
         self, question: str, history: list[tuple[str, str]] | None = None
     ) -> Iterator[StreamEvent]:
-        from .answer import validate_question
+        from .answer import validate_history, validate_question
 
         validate_question(question, self.settings)  # before anything loads: bad input fails fast
+        validate_history(history, self.settings)
         return ask_stream(
             question,
             history,

@@ -62,6 +62,9 @@ class Settings(BaseSettings):
         None, description="aliases of the corpus's words (TSV); empty means <corpus>/.aliases.tsv"
     )
     max_question_chars: int = Field(2000, ge=1, description="longest accepted question")
+    max_history_turns: int = Field(
+        8, ge=0, description="earlier turns of a conversation read to resolve a follow-up"
+    )
     host: str = Field("127.0.0.1", description="address the chat UI binds to")
     port: int = Field(7860, ge=1, le=65535, description="port of the chat UI")
     auth_user: str | None = Field(None, description="login required when bound beyond loopback")

@@ -128,6 +128,22 @@ def test_followup_is_resolved_against_history(make) -> None:
     assert any("9.68" in h.text for h in hits[:3])
 
 
+def test_a_long_conversation_is_read_from_its_recent_turns(make) -> None:
+    pipeline = make("每天可节约9.68小时工作量[1]。")
+    old = [("工商银行的助手叫什么？", "工小慧。")] * 5000  # once a recursion per turn: RecursionError
+    history = [*old, ("江苏银行部署了哪些DeepSeek模型？", "DeepSeek-VL2和DeepSeek-R1。")]
+    answer = pipeline.ask("它每天节约多少时间？", history)
+    assert not answer.abstained and "9.68" in answer.text
+    assert "江苏银行" in pipeline.generator.calls[0][1]["content"]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("bad", ["not a list", [("only a question",)], [(1, 2)], [["问", None]]])
+def test_a_malformed_conversation_is_refused_clearly(make, bad: object) -> None:
+    with pytest.raises(InputError, match="pairs of text") as err:
+        make("x").ask("它每天节约多少时间？", bad)  # type: ignore[arg-type]
+    assert "对话记录" in err.value.user_message()
+
+
 @pytest.mark.parametrize("bad", ["", "   \n", None, 42, "问" * 2001])
 def test_bad_questions_raise_input_error(make, bad: object) -> None:
     with pytest.raises(InputError):
