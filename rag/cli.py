@@ -18,11 +18,18 @@ from .types import Answer, Citation
 
 def _settings(args: argparse.Namespace) -> Settings:
     overrides: dict[str, object] = {}
-    for name in ("corpus", "index", "model", "host", "port"):
+    for name in ("corpus", "index", "model", "host", "port", "auth_file"):
         value = getattr(args, name, None)
         if value is not None:
             key = {"corpus": "corpus_dir", "index": "index_dir", "model": "model_path"}.get(name, name)
             overrides[key] = value
+    if getattr(args, "auth", None) is not None:
+        user, sep, password = args.auth.partition(":")
+        if not (sep and user and password):
+            raise InputError(
+                "--auth takes USER:PASSWORD, both non-empty", zh="--auth 的格式应为 用户名:密码。"
+            )
+        overrides["auth_user"], overrides["auth_password"] = user, password
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
@@ -216,6 +223,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus", type=Path)
     p.add_argument("--index", type=Path)
     p.add_argument("--model", type=Path)
+    p.add_argument(
+        "--auth", metavar="USER:PASSWORD", help="require this login (or RAG_AUTH_USER/RAG_AUTH_PASSWORD)"
+    )
+    p.add_argument("--auth-file", type=Path, help="file of logins, one 'user:password' per line")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("models", help="assemble and verify the bundled models")

@@ -69,13 +69,15 @@ class Settings(BaseSettings):
     port: int = Field(7860, ge=1, le=65535, description="port of the chat UI")
     auth_user: str | None = Field(None, description="login required when bound beyond loopback")
     auth_password: str | None = Field(None, description="password for auth_user")
+    auth_file: Path | None = Field(None, description="logins, one 'user:password' per line")
+    require_auth: bool = Field(False, description="refuse to serve without a login, even on loopback")
     max_upload_bytes: int = Field(2_000_000, ge=1, description="largest accepted upload")
 
     @property
     def aliases_path(self) -> Path:
         return self.aliases_file or self.corpus_dir / ".aliases.tsv"
 
-    @field_validator("model_path", "aliases_file", "calibration_file", mode="before")
+    @field_validator("model_path", "aliases_file", "calibration_file", "auth_file", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value

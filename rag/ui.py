@@ -340,8 +340,33 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def logins(settings: Settings) -> list[tuple[str, str]]:
+    """The accepted (user, password) pairs: RAG_AUTH_USER/RAG_AUTH_PASSWORD and the auth file."""
+    pairs = []
+    if settings.auth_user or settings.auth_password:
+        if not (settings.auth_user and settings.auth_password):
+            raise ConfigError("RAG_AUTH_USER and RAG_AUTH_PASSWORD go together: set both, or neither")
+        pairs.append((settings.auth_user, settings.auth_password))
+    if settings.auth_file is not None:
+        try:
+            lines = settings.auth_file.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read the login file {settings.auth_file}: {exc}") from exc
+        for number, line in enumerate(lines, 1):
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            user, sep, password = line.strip().partition(":")
+            if not (sep and user and password):
+                raise ConfigError(
+                    f"{settings.auth_file} line {number} is not 'user:password': fix or remove it"
+                )
+            pairs.append((user, password))
+    return pairs
+
+
 def launch_kwargs(settings: Settings) -> dict[str, Any]:
-    """Where and how to serve; beyond loopback a login is required."""
+    """Where and how to serve. A login is required beyond loopback (and everywhere with
+    RAG_REQUIRE_AUTH=1); given logins are used wherever the UI binds."""
     kwargs: dict[str, Any] = {
         "server_name": settings.host,
         "server_port": settings.port,
@@ -349,13 +374,19 @@ def launch_kwargs(settings: Settings) -> dict[str, Any]:
         "max_file_size": settings.max_upload_bytes,
         "show_error": False,
     }
-    if not _is_loopback(settings.host):
-        if not (settings.auth_user and settings.auth_password):
-            raise ConfigError(
-                f"refusing to serve on {settings.host} without a login: set RAG_AUTH_USER and "
-                "RAG_AUTH_PASSWORD, or bind to 127.0.0.1"
-            )
-        kwargs["auth"] = (settings.auth_user, settings.auth_password)
+    pairs = logins(settings)
+    if not pairs and (settings.require_auth or not _is_loopback(settings.host)):
+        why = (
+            "RAG_REQUIRE_AUTH is set"
+            if settings.require_auth
+            else f"{settings.host} is reachable from other machines"
+        )
+        raise ConfigError(
+            f"refusing to serve without a login ({why}): give `rag serve --auth user:password`, "
+            "RAG_AUTH_USER and RAG_AUTH_PASSWORD, or RAG_AUTH_FILE, or bind to 127.0.0.1"
+        )
+    if pairs:
+        kwargs["auth"] = pairs
     return kwargs
 
 

@@ -75,3 +75,9 @@ def test_index_no_wait_fails_clearly_while_another_build_holds_the_lock(tmp_path
         out = run_cli("index", "--corpus", str(corpus), "--index", str(tmp_path / "idx"), "--no-wait")
     assert out.returncode != 0 and "Traceback" not in out.stderr
     assert f"another process (pid {os.getpid()}) is building the index" in out.stderr
+
+
+def test_serve_auth_must_be_user_colon_password() -> None:
+    out = run_cli("serve", "--auth", "alice")
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "--auth takes USER:PASSWORD" in out.stderr
