@@ -40,7 +40,7 @@ from . import vectors as dense
 from .checkpoint import Checkpoints, text_hash, writer_lock
 from .chunk import chunk_document
 from .embed import Embedder
-from .errors import CorpusError, IndexCorruptError, IndexMissingError
+from .errors import ConfigError, CorpusError, IndexCorruptError, IndexMissingError
 from .ingest import SUFFIXES, corpus_files, load_document
 from .lexicon import Lexicon
 from .lexicon import tokens as lexicon_tokens
@@ -280,10 +280,18 @@ def build_index(
     ``wait=False`` raises ``IndexBusyError``. A build killed half-way resumes from its
     embedding checkpoints.
     """
-    with writer_lock(settings.index_dir, wait=wait):
-        for leftover in settings.index_dir.glob(".build-*"):  # a killed build's unpublished folder
-            shutil.rmtree(leftover, ignore_errors=True)
-        return _build(settings, embedder, progress)
+    try:
+        with writer_lock(settings.index_dir, wait=wait):
+            for leftover in settings.index_dir.glob(".build-*"):  # a killed build's unpublished folder
+                shutil.rmtree(leftover, ignore_errors=True)
+            return _build(settings, embedder, progress)
+    except OSError as exc:  # the folder itself: permissions, a file in the way, a full disk
+        raise ConfigError(
+            f"cannot write the index in {settings.index_dir}: {exc.strerror or exc}; check that the "
+            "folder is writable and the disk has room, or choose another with RAG_INDEX_DIR",
+            zh=f"无法在 {settings.index_dir} 写入索引：{exc.strerror or exc}。请检查文件夹权限和磁盘空间，"
+            "或用 RAG_INDEX_DIR 换一个文件夹。",
+        ) from exc
 
 
 def _build(settings: Settings, embedder: Embedder, progress: Progress | None) -> BuildReport:

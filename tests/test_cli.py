@@ -81,3 +81,13 @@ def test_serve_auth_must_be_user_colon_password() -> None:
     out = run_cli("serve", "--auth", "alice")
     assert out.returncode == 2 and "Traceback" not in out.stderr
     assert "--auth takes USER:PASSWORD" in out.stderr
+
+
+def test_an_unusable_index_folder_is_one_clear_line(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("一段文字。", encoding="utf-8")
+    (tmp_path / "taken").write_text("a file where the index folder should be", encoding="utf-8")
+    out = run_cli("index", "--corpus", str(corpus), "--index", str(tmp_path / "taken" / "index"))
+    assert out.returncode == 2 and "Traceback" not in out.stderr  # was a traceback (an OSError)
+    assert "cannot write the index in" in out.stderr and "RAG_INDEX_DIR" in out.stderr
