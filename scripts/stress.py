@@ -1,4 +1,5 @@
-"""Fault suite, part one: builds killed with SIGKILL at random points.
+"""Fault and load suite: builds killed with SIGKILL at random points, concurrent users on a
+real server, and a client that leaves mid-answer.
 
 Each round starts a build of a copy of seeds/ in a child process (even rounds with no index,
 odd rounds updating the last index after every article changed), kills it at a random moment
@@ -8,7 +9,11 @@ and the next build resumes: it embeds exactly what a build without the checkpoin
 embed, less what the killed build had saved. Prints one line per kill and a summary;
 exits non-zero on any failure.
 
-    .venv/bin/python scripts/stress.py [--kills 5] [--seed 0]
+Then ``--users`` gradio_client users ask ``--questions`` questions each at once on a real
+server on 127.0.0.1 (all must be answered; p50 and p95 per request), and a client cancels
+its request mid-answer before a normal request, which must be served in its normal time.
+
+    .venv/bin/python scripts/stress.py [--kills 5] [--users 8] [--questions 5] [--seed 0]
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import os
 import random
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -122,14 +128,117 @@ def kill_rounds(kills: int, seed: int, e5: E5Embedder) -> int:
     return failures
 
 
+QUESTIONS = [
+    "江苏银行部署DeepSeek后每天节约多少工作量？",
+    "工商银行的专属授信审批风控助手叫什么？",
+    "苏商银行欺诈风险标签准确率提升了多少？",
+    "工商银行打造的远程银行坐席助手叫什么名字？",
+    "哪些券商已完成DeepSeek-R1模型的本地化部署？",
+]
+
+
+def pct(values: list[float], q: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, int(q * (len(s) - 1) + 0.5))]
+
+
+def load_rounds(users: int, per_user: int) -> int:
+    """Concurrent users on a real server on loopback, then a disconnect mid-answer."""
+    import socket
+    import threading
+
+    from gradio_client import Client
+
+    from rag.pipeline import Pipeline, offline_environment
+    from rag.ui import message_text, serve
+
+    offline_environment()
+    tmp = Path(tempfile.mkdtemp(prefix="rag-load-"))
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    shutil.copytree(PROJECT_ROOT / "seeds", tmp / "corpus")
+    settings = Settings(corpus_dir=tmp / "corpus", index_dir=tmp / "index", port=port)
+    app = serve(settings, Pipeline(settings), block=False)
+    url = f"http://127.0.0.1:{port}/"
+    failures = 0
+    try:
+        t = time.perf_counter()
+        Client(url, verbose=False).predict(QUESTIONS[0], [], api_name="/ask")
+        alone = time.perf_counter() - t
+        times: list[float] = []
+        errors: list[str] = []
+
+        def user(n: int) -> None:
+            client = Client(url, verbose=False)
+            for k in range(per_user):
+                question = QUESTIONS[(n + k) % len(QUESTIONS)]
+                started = time.perf_counter()
+                try:
+                    chat, _, _ = client.predict(question, [], api_name="/ask")
+                    if not message_text(chat[-1]["content"]).strip():
+                        errors.append(f"user {n}: empty answer to {question}")
+                    times.append(time.perf_counter() - started)
+                except Exception as exc:  # every failure is counted and shown
+                    errors.append(f"user {n}: {type(exc).__name__}: {exc}")
+
+        t = time.perf_counter()
+        threads = [threading.Thread(target=user, args=(n,)) for n in range(users)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        wall = time.perf_counter() - t
+        print(
+            f"{users} users x {per_user} questions: {len(times)} answered, {len(errors)} errors in "
+            f"{wall:.0f} s; per request p50 {statistics.median(times):.1f} s, p95 {pct(times, 0.95):.1f} s "
+            f"(one question alone: {alone:.1f} s; requests share one model, so they queue)"
+        )
+        for e in errors[:5]:
+            print(f"  {e}")
+        failures += len(errors) + (users * per_user - len(times) - len(errors))
+
+        # a client that goes away mid-answer (its process killed, its connection dropped),
+        # then a normal request
+        leaving = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from gradio_client import Client; "
+                "Client(sys.argv[1], verbose=False).predict(sys.argv[2], [], api_name='/ask')",
+                url,
+                "把工商银行、江苏银行和苏商银行的做法都详细说一遍。",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(4.0)  # client start, then into the answer
+        leaving.send_signal(signal.SIGKILL)
+        leaving.wait()
+        t = time.perf_counter()
+        chat, _, _ = Client(url, verbose=False).predict(QUESTIONS[0], [], api_name="/ask")
+        after = time.perf_counter() - t
+        ok = bool(message_text(chat[-1]["content"]).strip()) and after < 2 * alone + 2
+        print(f"after a client left mid-answer, the next request took {after:.1f} s (alone: {alone:.1f} s)")
+        failures += 0 if ok else 1
+    finally:
+        app.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return failures
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--kills", type=int, default=5)
+    ap.add_argument("--users", type=int, default=8)
+    ap.add_argument("--questions", type=int, default=5, help="questions per user")
     ap.add_argument("--seed", type=int, default=int(os.environ.get("STRESS_SEED", "0")))
     args = ap.parse_args()
     failures = kill_rounds(args.kills, args.seed, E5Embedder())
-    print(f"\n{args.kills} kills: {failures} failures (no half index, every next build resumed)")
-    sys.exit(1 if failures else 0)
+    print(f"\n{args.kills} kills: {failures} failures (no half index, every next build resumed)\n")
+    load_failures = load_rounds(args.users, args.questions) if args.users else 0
+    print(f"\nload: {load_failures} failures")
+    sys.exit(1 if failures or load_failures else 0)
 
 
 if __name__ == "__main__":
