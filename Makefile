@@ -60,7 +60,7 @@ bench-ingest: setup
 bench-retrieval: setup
 	$(BIN)/python scripts/bench_retrieval.py $(if $(RGB),--rgb $(RGB))
 
-stress: setup  ## the fault suite: builds killed with SIGKILL at random points
+stress: setup  ## the fault and load suite: killed builds, concurrent users, a dropped client
 	$(BIN)/pytest -m stress
 
 bench-embed: setup
