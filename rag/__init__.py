@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .answer import StreamEvent
+from .build import BuildReport
 from .errors import (
     ConfigError,
     CorpusError,
@@ -21,7 +22,6 @@ from .errors import (
     ModelError,
     RagError,
 )
-from .index import BuildReport
 from .pipeline import Pipeline, default_pipeline
 from .settings import Settings
 from .types import Answer, Chunk, Citation, Document, Hit, Timings

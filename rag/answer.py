@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -227,8 +228,10 @@ def ask_stream(
     calibration: Calibration,
     expand: Callable[[Question], str] | None = None,
     similarity: Callable[[Question], Callable[[str], float]] | None = None,
+    cancel: threading.Event | None = None,
 ) -> Iterator[StreamEvent]:
-    """Yield the candidate passages (``list[Citation]``), then verified text, then the ``Answer``."""
+    """Yield the candidate passages (``list[Citation]``), then verified text, then the ``Answer``.
+    Setting ``cancel`` stops the model at its next token (the client has gone)."""
     started = time.perf_counter()
     original = validate_question(question, settings)
     history = validate_history(history, settings)
@@ -263,7 +266,7 @@ def ask_stream(
     gen_started = time.perf_counter()
     buffer, raw = "", ""
     verify_s = 0.0
-    stream = generator.stream(messages, settings.max_tokens)
+    stream = generator.stream(messages, settings.max_tokens, cancel)
     try:
         for delta in stream:
             if not raw:

@@ -424,6 +424,7 @@ def run_cli(args: argparse.Namespace, settings: Settings) -> int:
             update={"threshold": 0.0}
         )
     pipeline = Pipeline(settings, calibration=calibration)
+    print(pipeline.reindex())  # measure the corpus as it is now, not an older build of it
     rows: list[Row] = []
     for path in paths:
         items = load_set(path)

@@ -45,7 +45,12 @@ class Generator(Protocol):
 
     stats: GenerationStats
 
-    def stream(self, messages: list[Message], max_tokens: int) -> Iterator[str]: ...
+    def stream(
+        self, messages: list[Message], max_tokens: int, cancel: threading.Event | None = None
+    ) -> Iterator[str]:
+        """The reply's text as it comes; it ends early, at the next token, once ``cancel`` is
+        set (a client that left) or the iterator is closed."""
+        ...
 
     def count_tokens(self, text: str) -> int: ...
 
@@ -62,8 +67,12 @@ class _Job:
     messages: list[Message]
     max_tokens: int
     out: queue.Queue[Any] = field(default_factory=queue.Queue)
-    cancel: threading.Event = field(default_factory=threading.Event)
+    cancel: threading.Event = field(default_factory=threading.Event)  # set when nobody reads any more
+    stop: threading.Event | None = None  # the caller's own cancel signal
     stats: GenerationStats = field(default_factory=GenerationStats)
+
+    def cancelled(self) -> bool:
+        return self.cancel.is_set() or (self.stop is not None and self.stop.is_set())
 
 
 class LlamaGenerator:
@@ -190,16 +199,22 @@ class LlamaGenerator:
         llm.n_tokens = len(ids)
         return True
 
-    def stream(self, messages: list[Message], max_tokens: int) -> Iterator[str]:
-        job = _Job(messages, max_tokens)
+    def stream(
+        self, messages: list[Message], max_tokens: int, cancel: threading.Event | None = None
+    ) -> Iterator[str]:
+        job = _Job(messages, max_tokens, stop=cancel)
         self._start_worker()
         self._jobs.put(job)
         deadline = time.monotonic() + self.timeout_s
         try:
             while True:
                 try:
-                    item = job.out.get(timeout=max(0.0, deadline - time.monotonic()))
+                    item = job.out.get(timeout=min(0.1, max(0.0, deadline - time.monotonic())))
                 except queue.Empty:
+                    if job.cancelled():
+                        return  # the caller gave up: nothing more to wait for
+                    if time.monotonic() < deadline:
+                        continue
                     raise GenerationError(
                         f"the answer took longer than {self.timeout_s:g} s and was stopped: try again, "
                         "or ask a shorter question",
@@ -223,7 +238,8 @@ class LlamaGenerator:
     def _serve(self) -> None:
         while True:
             job = self._jobs.get()
-            if job.cancel.is_set():
+            if job.cancelled():
+                job.out.put(_END)
                 continue
             try:
                 with self.lock:
@@ -253,7 +269,7 @@ class LlamaGenerator:
                 stream=True,
             )
             for chunk in chunks:
-                if job.cancel.is_set():
+                if job.cancelled():
                     break
                 delta = chunk["choices"][0].get("delta", {}).get("content")
                 if not delta:

@@ -1,7 +1,8 @@
 """One object that owns the index, embedder, retriever and generator of a process.
 
-``rag.ask`` and ``rag.retrieve`` use a process-wide default built on first use (index
-built from the corpus if absent, models loaded once). Tests and tools build their own
+``rag.ask`` and ``rag.retrieve`` use a process-wide default built on first use (models
+loaded once; the index opened as ``index.open_for_reading`` says: built only when the
+corpus has none yet, never rebuilt under a reader because files changed). Tests and tools build their own
 with injected collaborators.
 """
 
@@ -16,10 +17,11 @@ import numpy as np
 
 from .aliases import Aliases
 from .answer import StreamEvent, ask_stream
+from .build import BuildReport, Progress, build_index
 from .confidence import Calibration, load_calibration
 from .embed import Embedder, make_embedder
 from .generate import Generator, LlamaGenerator
-from .index import BuildReport, IndexData, Progress, build_index, ensure_index
+from .index import Index, open_for_reading
 from .models import resolve_model_path
 from .question import Question
 from .retrieve import HybridRetriever, Retriever
@@ -53,7 +55,7 @@ class Pipeline:
         self._retriever = retriever
         self._calibration = calibration
         self._aliases: Aliases | None = None
-        self._index: IndexData | None = None
+        self._index: Index | None = None
         self._lock = threading.RLock()
 
     @property
@@ -64,17 +66,22 @@ class Pipeline:
             return self._embedder
 
     @property
-    def index(self) -> IndexData:
+    def index(self) -> Index:
         with self._lock:
             if self._index is None:
-                self._index = ensure_index(self.settings, self.embedder)
+                self._index = open_for_reading(self.settings, self.embedder)
             return self._index
+
+    @property
+    def stale(self) -> str | None:
+        """Why the index answering now no longer matches the corpus folder, or None."""
+        return self.index.stale
 
     @property
     def retriever(self) -> Retriever:
         with self._lock:
             if self._retriever is None:
-                self._retriever = HybridRetriever(self.index, self.embedder)
+                self._retriever = HybridRetriever(self.index.snapshot, self.embedder)
             return self._retriever
 
     @property
@@ -129,7 +136,7 @@ class Pipeline:
         ``IndexBusyError``."""
         with self._lock:
             report = build_index(self.settings, self.embedder, progress, wait=wait)
-            self._index = None
+            self._index = Index.open(self.settings, self.embedder)
             self._retriever = None
             return report
 
@@ -173,7 +180,10 @@ class Pipeline:
         return self.retriever.retrieve(self.expand(read(text)), k=k or self.settings.top_k)
 
     def ask_stream(
-        self, question: str, history: list[tuple[str, str]] | None = None
+        self,
+        question: str,
+        history: list[tuple[str, str]] | None = None,
+        cancel: threading.Event | None = None,
     ) -> Iterator[StreamEvent]:
         from .answer import validate_history, validate_question
 
@@ -189,6 +199,7 @@ class Pipeline:
             calibration=self.calibration,
             expand=self.expand,
             similarity=self.similarity,
+            cancel=cancel,
         )
 
     def ask(self, question: str, history: list[tuple[str, str]] | None = None) -> Answer:

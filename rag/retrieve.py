@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
-import numpy as np
-
 from .embed import Embedder
-from .index import IndexData
 from .normalize import fold
+from .snapshot import Snapshot
 from .types import Hit
 
 RRF_K = 20
@@ -39,11 +37,10 @@ class HybridRetriever:
 
     bm25_weight = 1.0  # relative to the dense side, for Chinese questions
 
-    def __init__(self, index: IndexData, embedder: Embedder, candidates: int = 30) -> None:
+    def __init__(self, index: Snapshot, embedder: Embedder, candidates: int = 30) -> None:
         self.index = index
         self.embedder = embedder
         self.candidates = candidates
-        self._row_of_vid = {vid: row for row, vid in enumerate(index.vids)}
 
     def _before(self, doc_id: str, start: int, chars: int = 150) -> str:
         doc = self.index.docs.get(doc_id)
@@ -53,22 +50,11 @@ class HybridRetriever:
         """(chunk row, cosine similarity), best first."""
         if not self.index.chunks:
             return []
-        query = self.embedder.embed_queries([fold(question)])
-        scores, ids = self.index.faiss_index.search(
-            np.ascontiguousarray(query), min(n, len(self.index.chunks))
-        )
-        return [
-            (self._row_of_vid[int(v)], float(s)) for v, s in zip(ids[0], scores[0], strict=True) if v >= 0
-        ]
+        return self.index.search(self.embedder.embed_queries([fold(question)]), n)
 
     def lexical(self, question: str, n: int) -> list[tuple[int, float]]:
         """(chunk row, BM25 score), best first; empty when no query token is in the corpus."""
-        tokens = self.index.lexicon.tokens(question)
-        if not tokens or not self.index.chunks:
-            return []
-        bm25 = self.index.bm25
-        docs, scores = bm25.retrieve([tokens], k=min(n, len(self.index.chunks)), show_progress=False)
-        return [(int(d), float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
+        return self.index.keyword(self.index.lexicon.tokens(question), n)
 
     def retrieve(self, question: str, k: int = 5) -> list[Hit]:
         w_dense, w_bm25 = 1.0, self.bm25_weight

@@ -10,7 +10,9 @@ from __future__ import annotations
 import html
 import ipaddress
 import logging
+import queue
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -124,6 +126,12 @@ def corpus_html(pipeline: Pipeline) -> str:
     the file's text cleaning kept, chunks."""
     index = pipeline.index
     m = index.manifest
+    stale = (
+        f"<p class='stale'>⚠ 资料文件夹自上次建索引以来有变化（{html.escape(index.stale)}），"
+        "回答仍来自上次建好的索引。请点击「更新索引」。</p>"
+        if index.stale
+        else ""
+    )
     chunks: dict[str, int] = {}
     for c in index.chunks:
         chunks[c.doc_id] = chunks.get(c.doc_id, 0) + 1
@@ -138,9 +146,9 @@ def corpus_html(pipeline: Pipeline) -> str:
             f"<td style='text-align:right'>{chunks.get(doc.doc_id, 0)}</td></tr>"
         )
     return (
-        f"<p>共 {len(index.docs)} 篇文档、{len(index.chunks)} 个片段；"
-        f"索引构建于 {html.escape(str(m.get('built_at')))}"
-        f"（嵌入模型 {html.escape(str(m.get('embedder')))}）。</p>"
+        f"{stale}<p>共 {len(index.docs)} 篇文档、{len(index.chunks)} 个片段；"
+        f"索引构建于 {html.escape(m.built_at)}"
+        f"（嵌入模型 {html.escape(m.embedder)}）。</p>"
         "<table><thead><tr><th>文档</th><th>标题</th><th>格式</th><th>日期</th>"
         "<th>保留正文</th><th>片段数</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
     )
@@ -174,6 +182,46 @@ def _history(chat: list[dict[str, Any]]) -> list[tuple[str, str]]:
 Respond = Callable[[str, list[dict[str, Any]] | None], Iterator[tuple[Any, str, str]]]
 
 
+HEARTBEAT_S = 0.25  # how often a waiting answer yields, so that a client that left is noticed
+
+
+def pumped(events: Iterator[Any], stop: threading.Event, every: float = HEARTBEAT_S) -> Iterator[Any]:
+    """``events``, read in a thread of their own, with ``None`` every ``every`` seconds while
+    none comes. The server sees a client that left only when its handler yields; this keeps
+    the handler yielding while the model reads a prompt. Closing the result sets ``stop``."""
+    box: queue.Queue[tuple[str, Any]] = queue.Queue()
+
+    def pump() -> None:
+        try:
+            for event in events:
+                box.put(("event", event))
+                if stop.is_set():
+                    break
+            box.put(("end", None))
+        except BaseException as exc:  # handed to the reader, raised there
+            box.put(("error", exc))
+        finally:
+            close = getattr(events, "close", None)
+            if close is not None:
+                close()
+
+    threading.Thread(target=pump, name="answer-pump", daemon=True).start()
+    try:
+        while True:
+            try:
+                kind, item = box.get(timeout=every)
+            except queue.Empty:
+                yield None
+                continue
+            if kind == "end":
+                return
+            if kind == "error":
+                raise item
+            yield item
+    finally:
+        stop.set()
+
+
 def make_respond(pipeline: Pipeline) -> Respond:
     def respond(message: str, chat: list[dict[str, Any]] | None) -> Iterator[tuple[Any, str, str]]:
         chat = list(chat or [])
@@ -182,15 +230,18 @@ def make_respond(pipeline: Pipeline) -> Respond:
         chat.append({"role": "assistant", "content": "正在检索资料…"})
         yield chat, "", ""
         streamed = ""
+        stop = threading.Event()  # set when this client leaves: the model stops at its next token
         try:
-            for event in pipeline.ask_stream(message, history):
-                if isinstance(event, list):
+            for event in pumped(pipeline.ask_stream(message, history, cancel=stop), stop):
+                if event is None:
+                    yield chat, gr_skip(), gr_skip()
+                elif isinstance(event, list):
                     chat[-1]["content"] = "正在生成回答…"
                     yield chat, sources_html(event, pipeline, "检索到的资料（回答生成中）"), ""
                 elif isinstance(event, str):
                     streamed += event
                     chat[-1]["content"] = html.escape(streamed)
-                    yield chat, gr_skip(), ""
+                    yield chat, gr_skip(), gr_skip()
                 elif isinstance(event, Answer):
                     yield _final(chat, event, pipeline), _final_sources(event, pipeline), ""
         except RagError as exc:
@@ -200,6 +251,8 @@ def make_respond(pipeline: Pipeline) -> Respond:
             log.exception("unexpected error while answering")
             chat[-1]["content"] = f"{ABSTAIN_MARK}内部错误（{type(exc).__name__}），请重试或联系管理员。"
             yield chat, "", ""
+        finally:
+            stop.set()
 
     return respond
 
@@ -263,6 +316,12 @@ def build_app(pipeline: Pipeline) -> Any:
         except RagError as exc:
             return refresh(f"{ABSTAIN_MARK}{exc.user_message()}")
 
+    def update() -> tuple[str, str, Any, Any]:
+        try:
+            return refresh(f"索引已更新：{pipeline.rebuild().summary_zh()}")
+        except RagError as exc:
+            return refresh(f"{ABSTAIN_MARK}{exc.user_message()}")
+
     with gr.Blocks(title=TITLE) as app:
         gr.Markdown(
             f"## {TITLE}\n只根据本地资料回答；每句话标注来源，来源经过核实。资料中没有答案时会如实说明。"
@@ -291,6 +350,7 @@ def build_app(pipeline: Pipeline) -> Any:
                 choices=document_ids(pipeline.settings), multiselect=True, label="选择要移除的文档"
             )
             drop = gr.Button("移除所选文档并更新索引")
+            refresh_index = gr.Button("更新索引（资料文件夹中的文件有变化时）")
             status = gr.Markdown()
             shown = gr.Dropdown(choices=sorted(pipeline.index.docs), label="查看文档")
             document_view = gr.HTML(document_html(pipeline, None))
@@ -310,6 +370,14 @@ def build_app(pipeline: Pipeline) -> Any:
                 concurrency_id="model",
                 concurrency_limit=1,
                 api_name="remove_documents",
+            )
+            refresh_index.click(
+                update,
+                None,
+                [status, corpus_view, chosen, shown],
+                concurrency_id="model",
+                concurrency_limit=1,
+                api_name="update_index",
             )
         gr.on(
             [box.submit, send.click],
@@ -399,6 +467,8 @@ def serve(settings: Settings, pipeline: Pipeline | None = None, block: bool = Tr
     started = time.perf_counter()
     how = pipeline.warm_up()
     print(f"ready in {time.perf_counter() - started:.1f} s (instructions' KV state {how})", flush=True)
+    if pipeline.stale:
+        print(f"note: the index is stale ({pipeline.stale}); the library tab or `rag index` updates it")
     app = build_app(pipeline)
     print(f"serving on http://{settings.host}:{settings.port}", flush=True)
     app.launch(prevent_thread_lock=not block, quiet=not block, **kwargs)

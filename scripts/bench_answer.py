@@ -23,6 +23,7 @@ import json
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -64,10 +65,12 @@ class Recording(LlamaGenerator):
 
     prompts: list[list[Message]]
 
-    def stream(self, messages: list[Message], max_tokens: int) -> Iterator[str]:
+    def stream(
+        self, messages: list[Message], max_tokens: int, cancel: threading.Event | None = None
+    ) -> Iterator[str]:
         if max_tokens > 1:
             self.prompts.append(messages)
-        yield from super().stream(messages, max_tokens)
+        yield from super().stream(messages, max_tokens, cancel)
 
 
 def child(question: str) -> None:

@@ -23,9 +23,9 @@ WEIGHTS_PER_LAYER = 4 * HIDDEN * HIDDEN + 2 * HIDDEN * FFN
 
 def chunk_texts() -> list[str]:
     from rag.chunk import chunk_document
-    from rag.index import embed_text
     from rag.ingest import corpus_files, load_document
     from rag.settings import PROJECT_ROOT, Settings
+    from rag.snapshot import embed_text
 
     settings = Settings()
     seeds = PROJECT_ROOT / "seeds"

@@ -32,12 +32,13 @@ import faiss
 import numpy as np
 
 from rag import vectors
+from rag.build import build_index
 from rag.embed import E5Embedder
 from rag.evaluate import DEFAULT_SET, load_set
-from rag.index import build_index, load_index
 from rag.normalize import fold
 from rag.retrieve import HybridRetriever
 from rag.settings import PROJECT_ROOT, Settings
+from rag.snapshot import Snapshot
 
 RGB_FILES = ("data/zh_refine.json", "data/zh_int.json", "data/zh_fact.json", "data/en_fact.json")
 CACHE = Path.home() / ".cache" / "rag-bench"
@@ -71,7 +72,7 @@ def seeds_part(e5: E5Embedder) -> None:
         t = time.perf_counter()
         build_index(settings, e5)
         warm_s = time.perf_counter() - t
-        data = load_index(settings)
+        data = Snapshot.load(settings)
         r = HybridRetriever(data, e5)
         r.retrieve(questions[0])  # word segmenter and keyword index load
         p50, p95 = timed(lambda q: r.retrieve(q, 5), questions, reps=3)

@@ -10,8 +10,10 @@ embed, less what the killed build had saved. Prints one line per kill and a summ
 exits non-zero on any failure.
 
 Then ``--users`` gradio_client users ask ``--questions`` questions each at once on a real
-server on 127.0.0.1 (all must be answered; p50 and p95 per request), and a client cancels
-its request mid-answer before a normal request, which must be served in its normal time.
+server on 127.0.0.1 (all must be answered; p50 and p95 per request) while `rag index`
+updates the same index from another process (it must finish, and the server then switch
+to the new build), and a client is killed mid-answer before a normal request, which must
+be served in its normal time.
 
     .venv/bin/python scripts/stress.py [--kills 5] [--users 8] [--questions 5] [--seed 0]
 """
@@ -30,14 +32,15 @@ import tempfile
 import time
 from pathlib import Path
 
+from rag.build import build_index
 from rag.checkpoint import Checkpoints
 from rag.embed import E5Embedder
 from rag.errors import IndexMissingError
-from rag.index import build_index, load_index
 from rag.settings import PROJECT_ROOT, Settings
+from rag.snapshot import Snapshot
 
 BUILD = (
-    "import sys; from rag.embed import E5Embedder; from rag.index import build_index; "
+    "import sys; from rag.embed import E5Embedder; from rag.build import build_index; "
     "from rag.settings import Settings; "
     "build_index(Settings(corpus_dir=sys.argv[1], index_dir=sys.argv[2]), E5Embedder(threads=2))"
 )
@@ -50,7 +53,7 @@ def _at(settings: Settings, index_dir: Path) -> Settings:
 def state(settings: Settings) -> str:
     """'none' or 'complete (N chunks)'; raises when the folder holds a broken index."""
     try:
-        data = load_index(settings)
+        data = Snapshot.load(settings)
     except IndexMissingError:
         return "none"
     assert data.faiss_index.ntotal == len(data.chunks), "vectors and chunks disagree"
@@ -72,7 +75,7 @@ def kill_rounds(kills: int, seed: int, e5: E5Embedder) -> int:
             stderr=subprocess.DEVNULL,
         )
         child_s = time.perf_counter() - t
-        chunks = len(load_index(_at(settings, tmp / "reference")).chunks)
+        chunks = len(Snapshot.load(_at(settings, tmp / "reference")).chunks)
         print(f"a whole build in a child process: {child_s:.1f} s ({chunks} chunks)")
         files = sorted((tmp / "corpus").iterdir())
         for i in range(kills):
@@ -182,13 +185,38 @@ def load_rounds(users: int, per_user: int) -> int:
                 except Exception as exc:  # every failure is counted and shown
                     errors.append(f"user {n}: {type(exc).__name__}: {exc}")
 
+        # while they ask, `rag index` updates the same index from another process: a new
+        # article and an edited one
+        corpus = settings.corpus_dir
+        (corpus / "added.md").write_text(
+            "# 新增文章\n\n某城商行上线了智能客服，日均服务一万人次。", encoding="utf-8"
+        )
+        edited = sorted(corpus.glob("*.txt"))[0]
+        edited.write_text(edited.read_text(encoding="utf-8") + "\n补充：该项目二期已启动。", encoding="utf-8")
+        env = {**os.environ, "RAG_CORPUS_DIR": str(corpus), "RAG_INDEX_DIR": str(settings.index_dir)}
         t = time.perf_counter()
+        indexer = subprocess.Popen(
+            [sys.executable, "-m", "rag.cli", "index"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
         threads = [threading.Thread(target=user, args=(n,)) for n in range(users)]
         for th in threads:
             th.start()
+        indexed = indexer.communicate(timeout=900)[0].decode("utf-8", "replace")
         for th in threads:
             th.join()
         wall = time.perf_counter() - t
+        state(settings)  # whole
+        status = Client(url, verbose=False).predict(api_name="/update_index")[0]
+        index_ok = indexer.returncode == 0 and "索引已更新" in status and "复用" in status
+        print(
+            f"`rag index` beside the server while users asked: exit {indexer.returncode} "
+            f"({indexed.strip().splitlines()[-1] if indexed.strip() else 'no output'}); the server then "
+            f"switched to it: {status[:60]}"
+        )
+        failures += 0 if index_ok else 1
         print(
             f"{users} users x {per_user} questions: {len(times)} answered, {len(errors)} errors in "
             f"{wall:.0f} s; per request p50 {statistics.median(times):.1f} s, p95 {pct(times, 0.95):.1f} s "
@@ -218,8 +246,13 @@ def load_rounds(users: int, per_user: int) -> int:
         t = time.perf_counter()
         chat, _, _ = Client(url, verbose=False).predict(QUESTIONS[0], [], api_name="/ask")
         after = time.perf_counter() - t
-        ok = bool(message_text(chat[-1]["content"]).strip()) and after < 2 * alone + 2
-        print(f"after a client left mid-answer, the next request took {after:.1f} s (alone: {alone:.1f} s)")
+        # its normal time: what one question alone took, with a quarter and a second of slack
+        # for a shared machine (it took 2x before the handler learned to notice the client leave)
+        ok = bool(message_text(chat[-1]["content"]).strip()) and after <= 1.25 * alone + 1.0
+        print(
+            f"after a client left mid-answer, the next request took {after:.1f} s (alone: {alone:.1f} s): "
+            f"{'its normal time' if ok else 'SLOWER than normal'}"
+        )
         failures += 0 if ok else 1
     finally:
         app.close()

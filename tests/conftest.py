@@ -13,7 +13,7 @@ import pytest
 
 from rag.embed import E5Embedder
 from rag.generate import LlamaGenerator
-from rag.index import IndexData, ensure_index
+from rag.index import Index
 from rag.models import bundled_model_path
 from rag.pipeline import Pipeline, offline_environment
 from rag.settings import PROJECT_ROOT, Settings
@@ -76,9 +76,9 @@ def seed_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def seed_index(seed_settings: Settings, e5: E5Embedder) -> IndexData:
-    """The real index of the seeds, built on first use exactly as `rag.ask` would."""
-    return ensure_index(seed_settings, e5)
+def seed_index(seed_settings: Settings, e5: E5Embedder) -> Index:
+    """The real index of the seeds, built (or brought up to date) once per session."""
+    return Index.build(seed_settings, e5)
 
 
 @pytest.fixture(scope="session")
@@ -98,7 +98,7 @@ def default_generator() -> LlamaGenerator:
 
 @pytest.fixture(scope="session")
 def seed_pipeline(
-    seed_settings: Settings, seed_index: IndexData, e5: E5Embedder, default_generator: LlamaGenerator
+    seed_settings: Settings, seed_index: Index, e5: E5Embedder, default_generator: LlamaGenerator
 ) -> Pipeline:
     """The real pipeline: seeds index, bundled e5, bundled 1.5B chat model."""
     pipeline = Pipeline(seed_settings, embedder=e5, generator=default_generator)

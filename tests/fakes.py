@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,9 +56,13 @@ class ScriptedGenerator:
     def warm(self, messages: list[Message], state_dir: Path | None = None) -> str:
         return "computed"
 
-    def stream(self, messages: list[Message], max_tokens: int) -> Iterator[str]:
+    def stream(
+        self, messages: list[Message], max_tokens: int, cancel: threading.Event | None = None
+    ) -> Iterator[str]:
         self.calls.append(messages)
         self.stats = GenerationStats(prompt_tokens=sum(len(m["content"]) for m in messages))
         for ch in self.reply:
+            if cancel is not None and cancel.is_set():
+                return
             self.stats.generated_tokens += 1
             yield ch

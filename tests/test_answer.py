@@ -3,7 +3,7 @@ import pytest
 from rag.confidence import load_calibration
 from rag.embed import E5Embedder
 from rag.errors import InputError
-from rag.index import IndexData
+from rag.index import Index
 from rag.pipeline import Pipeline
 from rag.prompts import system_prompt
 from rag.settings import Settings
@@ -12,7 +12,7 @@ from tests.fakes import ScriptedGenerator
 
 
 def scripted(
-    seed_settings: Settings, seed_index: IndexData, e5: E5Embedder, reply: str, threshold: float
+    seed_settings: Settings, seed_index: Index, e5: E5Embedder, reply: str, threshold: float
 ) -> Pipeline:
     """A pipeline whose model says ``reply``. The confidence threshold is set per test: these
     tests are about the checks, streaming and wording, not about where the calibration lands."""
@@ -25,7 +25,7 @@ def scripted(
 
 
 @pytest.fixture
-def make(seed_settings: Settings, seed_index: IndexData, e5: E5Embedder):
+def make(seed_settings: Settings, seed_index: Index, e5: E5Embedder):
     return lambda reply, threshold=0.0: scripted(seed_settings, seed_index, e5, reply, threshold)
 
 

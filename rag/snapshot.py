@@ -1,0 +1,206 @@
+"""A published build of the index, loaded for reading.
+
+Layout of ``index_dir``::
+
+    CURRENT               name of the live build folder (replaced atomically)
+    .lock                 the writer lock (pid of the builder; see checkpoint.py)
+    embeddings/           vectors saved while a build runs, so a killed build resumes
+    prefix-<key>.npz      the chat model's KV state of the fixed instructions (generate.py)
+    build-<stamp>/
+        manifest.json     format version, embedder, chunking, sources and checksums (manifest.py)
+        docs.json         cleaned documents (what citations point into)
+        chunks.json       chunks with their vector ids and BM25 tokens
+        lexicon.json      how many chunks hold each token (how specific a word is here)
+        vectors.faiss     FAISS index over normalised vectors: exact (IndexIDMap2 over
+                          IndexFlatIP), or IVF for large corpora (see vectors.py)
+
+Readers only read: ``Snapshot.load`` opens what ``CURRENT`` names, checks every file
+against the manifest's checksums, and raises ``IndexMissingError`` or ``IndexCorruptError``.
+Writing is build.py's job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import vectors as dense
+from .embed import Embedder
+from .errors import IndexCorruptError, IndexMissingError
+from .ingest import corpus_files
+from .lexicon import Lexicon
+from .manifest import Manifest
+from .normalize import fold
+from .settings import Settings
+from .types import Chunk, Document
+
+log = logging.getLogger(__name__)
+
+# Code whose change alters what gets indexed: a change marks the index stale.
+_PIPELINE_MODULES = ("ingest.py", "normalize.py", "chunk.py", "entities.py", "lexicon.py", "build.py")
+
+
+def pipeline_hash() -> str:
+    digest = hashlib.sha256()
+    for name in _PIPELINE_MODULES:
+        digest.update((Path(__file__).parent / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def chunking(settings: Settings) -> dict[str, object]:
+    """What decides the chunks of a corpus: the settings and the indexing code."""
+    return {"chunk_chars": settings.chunk_chars, "overlap": settings.chunk_overlap, "code": pipeline_hash()}
+
+
+def source_hashes(settings: Settings) -> dict[str, str]:
+    return {
+        str(path.relative_to(settings.corpus_dir)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in corpus_files(settings.corpus_dir)
+    }
+
+
+def index_text(chunk: Chunk) -> str:
+    """What both search sides see for a chunk: its section path and subject, then its text."""
+    label = " ".join(x for x in (chunk.heading, chunk.lead, chunk.subject) if x)
+    return f"{label}：{chunk.text}" if label else chunk.text
+
+
+def embed_text(chunk: Chunk) -> str:
+    """What the dense model sees for a chunk: its folded index text."""
+    return fold(index_text(chunk))
+
+
+def current_path(index_dir: Path) -> Path | None:
+    try:
+        name = (index_dir / "CURRENT").read_text().strip()
+    except OSError:
+        return None
+    return index_dir / name if name else None
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise IndexCorruptError(f"index file {path} is missing: rebuild with `rag index`") from exc
+    except (OSError, ValueError) as exc:
+        raise IndexCorruptError(f"index file {path} is unreadable ({exc}): rebuild with `rag index`") from exc
+
+
+@dataclass
+class Snapshot:
+    """A loaded index: documents, chunks, vectors, BM25 and the corpus lexicon."""
+
+    path: Path
+    manifest: Manifest
+    docs: dict[str, Document]
+    chunks: list[Chunk]
+    vids: list[int]
+    tokens: list[list[str]]
+    faiss_index: Any
+    lexicon: Lexicon
+    _bm25: Any = field(default=None, repr=False)
+    _row_of_vid: dict[int, int] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self._row_of_vid = {vid: row for row, vid in enumerate(self.vids)}
+
+    @classmethod
+    def load(cls, settings: Settings) -> Snapshot:
+        """The live index of ``settings.index_dir``; raise ``IndexMissingError`` or
+        ``IndexCorruptError`` (saying what is wrong)."""
+        path = current_path(settings.index_dir)
+        if path is None or not path.is_dir():
+            raise IndexMissingError(
+                f"no index in {settings.index_dir}: run `rag index`",
+                zh=f"{settings.index_dir} 中还没有索引：请先运行 `rag index`。",
+            )
+        manifest = Manifest.read(path)
+        manifest.verify(path)
+        try:
+            docs = {d["doc_id"]: Document(**d) for d in _read_json(path / "docs.json")}
+            rows = _read_json(path / "chunks.json")
+            chunks = [Chunk(**{k: r[k] for k in Chunk.model_fields}) for r in rows]
+            vids = [int(r["vid"]) for r in rows]
+            tokens = [list(r["tokens"]) for r in rows]
+            lexicon = Lexicon.from_json(_read_json(path / "lexicon.json"))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise IndexCorruptError(
+                f"the records in {path} do not match this version ({exc}): rebuild with `rag index`"
+            ) from exc
+        index = _read_vectors(path / "vectors.faiss")
+        dense.configure(index, settings)
+        if index.ntotal != len(rows) or index.d != manifest.dim:
+            raise IndexCorruptError(
+                f"index in {path} holds {index.ntotal} vectors of dim {index.d} for {len(rows)} chunks "
+                f"(manifest dim {manifest.dim}): rebuild with `rag index`"
+            )
+        return cls(path, manifest, docs, chunks, vids, tokens, index, lexicon)
+
+    def staleness(self, settings: Settings, embedder: Embedder) -> str | None:
+        """Why this index does not match settings and corpus, or None when it does."""
+        m = self.manifest
+        if m.embedder != embedder.id:
+            return f"embedder changed ({m.embedder} -> {embedder.id})"
+        if m.corpus_dir != str(settings.corpus_dir.resolve()):
+            return f"it was built from another corpus folder ({m.corpus_dir})"
+        if m.chunking != chunking(settings):
+            return "chunking settings or indexing code changed"
+        now = source_hashes(settings)
+        before = m.source_hashes()
+        if now != before:
+            added = len(now.keys() - before.keys())
+            removed = len(before.keys() - now.keys())
+            changed = sum(1 for k in now.keys() & before.keys() if now[k] != before[k])
+            return f"files changed since it was built ({added} added, {changed} changed, {removed} gone)"
+        return None
+
+    def usable_for(self, settings: Settings, embedder: Embedder) -> bool:
+        """Whether a reader may answer from it though stale: its vectors are in the embedder's
+        space and it indexes this corpus folder (an older state of it)."""
+        return self.manifest.embedder == embedder.id and self.manifest.corpus_dir == str(
+            settings.corpus_dir.resolve()
+        )
+
+    def search(self, query: np.ndarray, n: int) -> list[tuple[int, float]]:
+        """Dense search: (chunk row, cosine similarity), best first."""
+        if not self.chunks:
+            return []
+        scores, ids = self.faiss_index.search(np.ascontiguousarray(query), min(n, len(self.chunks)))
+        return [
+            (self._row_of_vid[int(v)], float(s)) for v, s in zip(ids[0], scores[0], strict=True) if v >= 0
+        ]
+
+    def keyword(self, tokens: list[str], n: int) -> list[tuple[int, float]]:
+        """BM25 search: (chunk row, score), best first; only chunks sharing a token."""
+        if not tokens or not self.chunks:
+            return []
+        docs, scores = self.bm25.retrieve([tokens], k=min(n, len(self.chunks)), show_progress=False)
+        return [(int(d), float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
+
+    @property
+    def bm25(self) -> Any:
+        if self._bm25 is None:
+            import bm25s
+
+            # bm25s sets its own logger to DEBUG when imported; undo that side effect
+            logging.getLogger("bm25s").setLevel(logging.WARNING)
+            retriever = bm25s.BM25(k1=1.2, b=0.75)
+            retriever.index(self.tokens if self.tokens else [[""]], show_progress=False)
+            self._bm25 = retriever
+        return self._bm25
+
+
+def _read_vectors(path: Path) -> Any:
+    import faiss
+
+    try:
+        return faiss.read_index(str(path))
+    except RuntimeError as exc:
+        raise IndexCorruptError(f"{path} is unreadable: rebuild with `rag index`") from exc
