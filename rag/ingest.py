@@ -164,7 +164,17 @@ def read_document(raw: bytes, name: str, doc_id: str, path: str = "") -> Documen
         )
     if not raw.strip():
         raise CorpusError(f"{name} is empty (0 bytes of text)", zh=f"{name} 是空文件，没有任何文字。")
-    ex = loader.load(raw, name)
+    try:
+        ex = loader.load(raw, name)
+    except CorpusError:
+        raise
+    except Exception as exc:  # a parser's own failure on a damaged file: say which file, keep going
+        log.debug("loader for %s failed", name, exc_info=True)
+        raise CorpusError(
+            f"{name} could not be read as {suffix} ({type(exc).__name__}: {exc}): check the file or "
+            "save it again",
+            zh=f"无法读取 {name}（文件可能已损坏）：请检查文件，或重新保存后再添加。",
+        ) from exc
     doc = _assemble(ex)
     if not doc.text.strip() and ex.web:
         # nothing but what looks like furniture: keep the text as it is rather than lose the file

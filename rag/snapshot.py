@@ -116,7 +116,13 @@ class Snapshot:
         """The live index of ``settings.index_dir``; raise ``IndexMissingError`` or
         ``IndexCorruptError`` (saying what is wrong)."""
         path = current_path(settings.index_dir)
-        if path is None or not path.is_dir():
+        if path is not None and not path.is_dir():
+            raise IndexCorruptError(
+                f"{settings.index_dir / 'CURRENT'} names {path.name}, which is gone (deleted or moved): "
+                "rebuild with `rag index`",
+                zh=f"索引指向的 {path.name} 不见了（被删除或移动）：请运行 `rag index` 重建索引。",
+            )
+        if path is None:
             raise IndexMissingError(
                 f"no index in {settings.index_dir}: run `rag index`",
                 zh=f"{settings.index_dir} 中还没有索引：请先运行 `rag index`。",

@@ -276,6 +276,28 @@ def _final_sources(answer: Answer, pipeline: Pipeline) -> str:
     return sources_html(answer.citations, pipeline, heading)
 
 
+def checked_messages() -> Any:
+    """The chat's data model, whose input, when it is not a conversation (an API client
+    sending numbers, a string, ...), is refused with a message in Chinese instead of
+    Gradio's generic "the app raised an exception". (Set on the component instance: a
+    subclass of a Gradio component would make Gradio write a .pyi file beside this one.)"""
+    import gradio as gr
+    from gradio.components.chatbot import ChatbotDataMessages
+    from pydantic import ValidationError
+
+    class CheckedMessages(ChatbotDataMessages):
+        @classmethod
+        def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return super().model_validate(obj, *args, **kwargs)
+            except ValidationError as exc:  # gr.Error is shown to the client as it is
+                raise gr.Error(
+                    "对话记录的格式不对：应为消息列表，每条消息含 role（user 或 assistant）与文字 content。"
+                ) from exc
+
+    return CheckedMessages
+
+
 def build_app(pipeline: Pipeline) -> Any:
     import gradio as gr
 
@@ -305,6 +327,11 @@ def build_app(pipeline: Pipeline) -> Any:
             return refresh(f"已添加 {'、'.join(names)}；索引已更新：{summary}")
         except RagError as exc:
             return refresh(f"{ABSTAIN_MARK}{exc.user_message()}")
+        except Exception as exc:  # one bad upload must not surface as a server error
+            log.exception("unexpected error while adding documents")
+            return refresh(
+                f"{ABSTAIN_MARK}内部错误（{type(exc).__name__}），文件未添加。请重试或联系管理员。"
+            )
 
     def remove(chosen: list[str] | None) -> tuple[str, str, Any, Any]:
         try:
@@ -334,6 +361,7 @@ def build_app(pipeline: Pipeline) -> Any:
                     sanitize_html=True,
                     placeholder="请输入关于资料的问题。",
                 )
+                chatbot.data_model = checked_messages()
                 box = gr.Textbox(label="问题", placeholder="输入问题，按回车发送", lines=1, max_lines=4)
                 with gr.Row():
                     send = gr.Button("发送", variant="primary")

@@ -345,3 +345,15 @@ def test_a_manifest_from_another_version_or_damaged_is_named(
     with pytest.raises(IndexCorruptError, match=message) as err:
         Snapshot.load(settings)
     assert "rag index" in err.value.user_message()
+
+
+def test_current_naming_a_deleted_build_is_damage_not_absence(settings: Settings) -> None:
+    build_index(settings, HashingEmbedder())
+    path = current_path(settings.index_dir)
+    assert path is not None
+    shutil.rmtree(path)
+    with pytest.raises(IndexCorruptError, match="which is gone"):
+        Snapshot.load(settings)
+    refuse = settings.model_copy(update={"corrupt_index": "refuse"})
+    with pytest.raises(IndexCorruptError):  # was rebuilt silently, as if there had never been one
+        open_for_reading(refuse, HashingEmbedder())

@@ -201,6 +201,53 @@ def test_every_document_is_kept_and_bad_files_are_named(
         assert name in caplog.text
 
 
+@pytest.mark.parametrize(
+    ("name", "raw", "message"),
+    [
+        # found by scripts/bad_inputs.py: each escaped as a traceback or was indexed as text
+        ("fake.docx", b"PK\x03\x04 not a zip", r"not a readable \.docx"),
+        ("mark.txt", b"\xff\xfe\xfa\xff" * 60, "does not decode to readable text"),
+        (
+            "pua.txt",
+            "\ue000\ue001\ue002".encode() * 40 + "正文。".encode(),
+            "does not decode to readable text",
+        ),
+    ],
+)
+def test_damaged_files_are_named_not_crashed_on_or_indexed(
+    tmp_path: Path, name: str, raw: bytes, message: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(raw)
+    with pytest.raises(CorpusError, match=message) as err:
+        load_document(path)
+    assert err.value.zh
+
+
+def test_a_parser_failure_of_any_kind_is_a_corpus_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rag import ingest
+
+    class Exploding:
+        suffixes = (".txt",)
+
+        def load(self, raw: bytes, name: str) -> None:
+            raise RuntimeError("parser bug")
+
+    monkeypatch.setitem(ingest.LOADERS, ".txt", Exploding())
+    path = tmp_path / "a.txt"
+    path.write_text("正文。", encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"a\.txt could not be read as \.txt \(RuntimeError: parser bug\)"):
+        load_document(path)
+
+
+def test_text_cut_off_mid_character_is_still_read(tmp_path: Path) -> None:
+    path = tmp_path / "cut.txt"
+    path.write_bytes("中国工商银行上线了大模型。".encode("gbk") * 20 + b"\xd6")
+    assert "工商银行上线了大模型" in load_document(path).text
+
+
 def test_missing_corpus_folder_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(CorpusError, match="does not exist"):
         load_corpus(tmp_path / "nope")

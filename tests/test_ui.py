@@ -229,6 +229,11 @@ def test_bad_request_shows_an_error_and_the_server_keeps_serving(server: str) ->
     raw, _ = _ask_raw(server, "苏商银行欺诈风险标签准确率提升了多少？")
     raw, _ = _ask_raw(server, "尽调报告生成效率呢？", raw)
     assert len(raw) == 4 and "40%" in message_text(raw[-1]["content"])
+    # a conversation that is not one: a message in Chinese, not Gradio's "raised an exception"
+    with pytest.raises(Exception, match="对话记录的格式不对"):
+        _ask_raw(server, "苏商银行做了什么？", [{"role": "user", "content": 5}])
+    chat, _ = _ask(server, "苏商银行欺诈风险标签准确率提升了多少？")
+    assert "35%" in chat[-1]["content"]
 
 
 @pytest.mark.slow

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from typing import Any
 
 from ..errors import CorpusError
@@ -23,7 +24,7 @@ class DocxLoader:
 
         try:
             document = docx.Document(io.BytesIO(raw))
-        except (PackageNotFoundError, ValueError, KeyError, OSError) as exc:
+        except (PackageNotFoundError, zipfile.BadZipFile, ValueError, KeyError, OSError) as exc:
             raise CorpusError(
                 f"{name} is not a readable .docx file ({exc}): save it again from Word",
                 zh=f"{name} 不是可读的 .docx 文件：请用 Word 重新保存后再添加。",

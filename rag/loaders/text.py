@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from ..errors import CorpusError
 from . import Block, Extracted
@@ -11,7 +12,39 @@ from . import Block, Extracted
 
 def decode(raw: bytes, name: str) -> str:
     """Text of a file: BOMs first (UTF-8, UTF-16), then UTF-8, then what charset-normalizer
-    finds (GB18030/GBK, Big5, ...). Binary data is an error that says so."""
+    finds (GB18030/GBK, Big5, ...). Binary data, and bytes that decode only to characters
+    no text uses, are an error that says so."""
+    text = _decode(raw, name)
+    if _implausible_share(text) > IMPLAUSIBLE_SHARE:
+        raise CorpusError(
+            f"{name} does not decode to readable text (unassigned, private or broken characters): "
+            "give the original document, or re-save it as UTF-8",
+            zh=f"{name} 解码后不是可读的文字（含大量无效字符）：请提供原始文档，或另存为 UTF-8。",
+        )
+    return text
+
+
+IMPLAUSIBLE_SHARE = 0.02  # a few broken characters in a long file are kept; more is not text
+
+
+def _implausible_share(text: str) -> float:
+    """Share of characters no document is written in: unassigned, private use, surrogates,
+    format marks (a few are fine: joiners, direction marks), the replacement character and
+    control characters other than whitespace."""
+    sample = text[:20000]
+    if not sample:
+        return 0.0
+    bad = sum(
+        1
+        for ch in sample
+        if ch == "\ufffd"
+        or (unicodedata.category(ch) in ("Cn", "Co", "Cs", "Cf"))
+        or (unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f\v")
+    )
+    return bad / len(sample)
+
+
+def _decode(raw: bytes, name: str) -> str:
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return raw.decode("utf-16")
@@ -31,7 +64,11 @@ def decode(raw: bytes, name: str) -> str:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(raw).best()
+    best = None
+    for cut in range(4):  # a file cut off mid-character: try without its last bytes
+        best = from_bytes(raw[: len(raw) - cut]).best()
+        if best is not None:
+            break
     if best is None:
         raise CorpusError(
             f"{name}: the text encoding cannot be recognised: re-save it as UTF-8",
