@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from .confidence import Calibration, Evidence, best_case, evidence, features
 from .context import Passage, select_passages
 from .errors import InputError
-from .generate import Generator, Message
+from .generators import Generator, Message
 from .lexicon import Lexicon
 from .normalize import to_traditional
 from .prompts import message, render_user, system_prompt
@@ -50,6 +50,11 @@ def validate_question(question: object, settings: Settings) -> str:
             f"the question has {len(text)} characters, more than the limit of "
             f"{settings.max_question_chars}: shorten it (or raise RAG_MAX_QUESTION_CHARS)",
             zh=f"问题有{len(text)}个字，超过了{settings.max_question_chars}字的上限：请缩短问题。",
+        )
+    if re.search(r"[\ud800-\udfff]", text):  # bytes that were not UTF-8 (a terminal in another encoding)
+        raise InputError(
+            "the question holds bytes that are not text (UTF-8): set the terminal to UTF-8 and retype it",
+            zh="问题中含有无法识别的字符（不是有效的 UTF-8 文字）：请把终端设为 UTF-8 后重新输入。",
         )
     if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text):
         raise InputError(

@@ -211,10 +211,10 @@ def load_rounds(users: int, per_user: int) -> int:
         state(settings)  # whole
         status = Client(url, verbose=False).predict(api_name="/update_index")[0]
         index_ok = indexer.returncode == 0 and "索引已更新" in status and "复用" in status
+        summary = next((ln for ln in indexed.splitlines() if "files read" in ln), "no summary")
         print(
-            f"`rag index` beside the server while users asked: exit {indexer.returncode} "
-            f"({indexed.strip().splitlines()[-1] if indexed.strip() else 'no output'}); the server then "
-            f"switched to it: {status[:60]}"
+            f"`rag index` beside the server while users asked: exit {indexer.returncode} ({summary}); "
+            f"the server then switched to it: {status[:60]}"
         )
         failures += 0 if index_ok else 1
         print(

@@ -25,6 +25,13 @@ def test_empty_question_is_one_line_and_exit_2() -> None:
     assert out.stderr.strip() == "error: the question is empty: type a question about the documents"
 
 
+def test_a_question_in_bytes_that_are_not_utf8_is_one_line() -> None:
+    # found by scripts/bad_inputs.py: the surrogates of undecodable argv bytes crashed a converter
+    out = run_cli("ask", b"\xff\xfe".decode("utf-8", "surrogateescape"))
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "not text (UTF-8)" in out.stderr
+
+
 def test_missing_corpus_is_one_line(tmp_path: Path) -> None:
     out = run_cli("index", "--corpus", str(tmp_path / "nope"), "--index", str(tmp_path / "idx"))
     assert out.returncode == 2 and "does not exist" in out.stderr and "Traceback" not in out.stderr
