@@ -20,7 +20,8 @@ from .answer import StreamEvent, ask_stream
 from .build import BuildReport, Progress, build_index
 from .confidence import Calibration, load_calibration
 from .embed import Embedder, make_embedder
-from .generate import Generator, LlamaGenerator
+from .generators import Generator
+from .generators.llama import LlamaGenerator
 from .index import Index, open_for_reading
 from .models import resolve_model_path
 from .question import Question
@@ -87,6 +88,15 @@ class Pipeline:
     @property
     def generator(self) -> Generator:
         with self._lock:
+            if self._generator is None and self.settings.llm_url:
+                from .generators.openai import OpenAIGenerator
+
+                self._generator = OpenAIGenerator(
+                    self.settings.llm_url,
+                    self.settings.llm_model,
+                    self.settings.llm_api_key,
+                    timeout_s=self.settings.answer_timeout_s,
+                )
             if self._generator is None:
                 self._generator = LlamaGenerator(
                     resolve_model_path(self.settings),

@@ -34,6 +34,14 @@ class Settings(BaseSettings):
     model_cache_dir: Path = Field(
         default_factory=_default_cache, description="where bundled models are assembled"
     )
+    llm_url: str | None = Field(
+        None, description="an OpenAI-compatible model server (http://host:port/v1); empty means in-process"
+    )
+    llm_model: str = Field("default", description="the model name to ask the server for (RAG_LLM_URL)")
+    llm_api_key: str | None = Field(None, description="API key for the model server, if it wants one")
+    llm_concurrency: int = Field(
+        4, ge=1, description="answers generated at once with a model server (in-process: always 1)"
+    )
     embedder: str = Field("e5", description="'e5' (bundled) or a sentence-transformers model name or path")
     threads: int = Field(default_factory=_default_threads, ge=1, description="CPU threads")
     n_ctx: int = Field(4096, ge=512, description="context window of the chat model in tokens")
@@ -77,7 +85,14 @@ class Settings(BaseSettings):
     def aliases_path(self) -> Path:
         return self.aliases_file or self.corpus_dir / ".aliases.tsv"
 
-    @field_validator("model_path", "aliases_file", "calibration_file", "auth_file", mode="before")
+    @property
+    def model_concurrency(self) -> int:
+        """How many answers may be generated at once: one in-process model serves one."""
+        return self.llm_concurrency if self.llm_url else 1
+
+    @field_validator(
+        "model_path", "aliases_file", "calibration_file", "auth_file", "llm_url", "llm_api_key", mode="before"
+    )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value

@@ -1,8 +1,10 @@
 """The browser chat (Gradio): streamed answers, a sources panel, and a corpus view.
 
-One model instance serves everyone: question events share one concurrency slot, so requests
-queue while the page stays responsive. Each browser session keeps its own conversation.
-The question endpoint is named ``/ask`` for API clients (see the README).
+An in-process model serves one answer at a time: question events share one concurrency
+slot, so requests queue (each waiting user sees their place) while the page stays
+responsive. With a model server (RAG_LLM_URL) up to RAG_LLM_CONCURRENCY answers run at
+once. Index updates (upload, remove, update) queue in a slot of their own. Each browser
+session keeps its own conversation. The question endpoint is named ``/ask`` for API clients (see the README).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 from .errors import ConfigError, RagError
 from .ingest import SUFFIXES
 from .library import add_documents, document_ids, remove_documents
+from .openai_api import mount as mount_openai_api
 from .pipeline import Pipeline, offline_environment
 from .settings import Settings
 from .types import Answer, Citation
@@ -387,7 +390,7 @@ def build_app(pipeline: Pipeline) -> Any:
                 upload,
                 [files],
                 [status, corpus_view, chosen, shown],
-                concurrency_id="model",
+                concurrency_id="index",
                 concurrency_limit=1,
                 api_name="add_documents",
             )
@@ -395,7 +398,7 @@ def build_app(pipeline: Pipeline) -> Any:
                 remove,
                 [chosen],
                 [status, corpus_view, chosen, shown],
-                concurrency_id="model",
+                concurrency_id="index",
                 concurrency_limit=1,
                 api_name="remove_documents",
             )
@@ -403,7 +406,7 @@ def build_app(pipeline: Pipeline) -> Any:
                 update,
                 None,
                 [status, corpus_view, chosen, shown],
-                concurrency_id="model",
+                concurrency_id="index",
                 concurrency_limit=1,
                 api_name="update_index",
             )
@@ -414,7 +417,7 @@ def build_app(pipeline: Pipeline) -> Any:
             [chatbot, sources, box],
             api_name="ask",
             concurrency_id="model",
-            concurrency_limit=1,
+            concurrency_limit=pipeline.settings.model_concurrency,
         )
         clear.click(
             lambda: ([], "<div class='meta'>引用来源会显示在这里。</div>"),
@@ -499,5 +502,9 @@ def serve(settings: Settings, pipeline: Pipeline | None = None, block: bool = Tr
         print(f"note: the index is stale ({pipeline.stale}); the library tab or `rag index` updates it")
     app = build_app(pipeline)
     print(f"serving on http://{settings.host}:{settings.port}", flush=True)
-    app.launch(prevent_thread_lock=not block, quiet=not block, **kwargs)
+    app.launch(prevent_thread_lock=True, quiet=not block, **kwargs)
+    mount_openai_api(app.app, pipeline, logins(settings))
+    print(f"OpenAI-compatible API on http://{settings.host}:{settings.port}/v1/chat/completions", flush=True)
+    if block:
+        app.block_thread()
     return app

@@ -29,7 +29,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from rag.evaluate import DEFAULT_SET, load_set
-from rag.generate import LlamaGenerator, Message
+from rag.generators import Message
+from rag.generators.llama import LlamaGenerator
 from rag.models import resolve_model_path
 from rag.pipeline import Pipeline, offline_environment
 from rag.settings import Settings

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from rag.embed import E5Embedder
-from rag.generate import LlamaGenerator
+from rag.generators.llama import LlamaGenerator
 from rag.index import Index
 from rag.models import bundled_model_path
 from rag.pipeline import Pipeline, offline_environment

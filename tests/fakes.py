@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.generate import GenerationStats, Message
+from rag.generators import GenerationStats, Message
 
 
 class HashingEmbedder:

@@ -8,7 +8,7 @@ import pytest
 
 from rag.confidence import load_calibration
 from rag.embed import E5Embedder
-from rag.generate import LlamaGenerator
+from rag.generators.llama import LlamaGenerator
 from rag.pipeline import Pipeline
 from rag.settings import Settings
 from rag.ui import sources_html

@@ -9,7 +9,7 @@ import pytest
 
 from rag.answer import build_messages
 from rag.errors import GenerationError
-from rag.generate import LlamaGenerator
+from rag.generators.llama import LlamaGenerator
 from rag.question import read
 
 pytestmark = pytest.mark.slow

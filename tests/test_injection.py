@@ -10,7 +10,7 @@ import pytest
 
 from rag.build import build_index
 from rag.embed import E5Embedder
-from rag.generate import LlamaGenerator
+from rag.generators.llama import LlamaGenerator
 from rag.pipeline import Pipeline
 from rag.settings import Settings
 from tests.fakes import ScriptedGenerator

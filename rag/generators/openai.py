@@ -1,0 +1,220 @@
+"""A remote model: any server that speaks OpenAI's ``/v1/chat/completions`` (llama.cpp's
+server, vLLM, SGLang, a hosted endpoint).
+
+There is no model lock here: each request is its own HTTP stream, so several users are
+served at once, as many as the server's slots allow (``RAG_LLM_CONCURRENCY`` bounds how
+many the UI sends). Decoding is greedy, as in-process. A request that cannot connect, or
+that the server answers with 429 or 5xx before any text, is retried with backoff; once
+text has been shown it is never repeated. A server that is down, a model name it does not
+serve and a refused API key each get their own message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import re
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from ..errors import GenerationError
+from . import GenerationStats, Message
+
+log = logging.getLogger(__name__)
+
+RETRIES = 3  # attempts after the first, for failures before any text
+BACKOFF_S = 0.5  # doubled after each attempt
+
+
+class OpenAIGenerator:
+    def __init__(
+        self,
+        url: str,
+        model: str,
+        api_key: str | None = None,
+        timeout_s: float = 300.0,
+        seed: int = 0,
+        retries: int = RETRIES,
+    ) -> None:
+        self.url = url.rstrip("/")
+        if not self.url.endswith("/v1"):
+            self.url += "/v1"
+        self.model = model
+        self.timeout_s = timeout_s
+        self.seed = seed
+        self.retries = retries
+        self.stats = GenerationStats()
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._client = httpx.Client(
+            headers=headers, timeout=httpx.Timeout(timeout_s, connect=10.0), trust_env=False
+        )
+        self._checked = False
+        self._lock = threading.Lock()
+
+    def check(self) -> None:
+        """Reach the server and make sure it serves ``model``; a clear error otherwise."""
+        with self._lock:
+            if self._checked:
+                return
+            response = self._send("GET", "/models")
+            names = [m.get("id", "") for m in response.json().get("data", [])]
+            if names and self.model not in names:
+                raise GenerationError(
+                    f"the model server at {self.url} does not serve a model named {self.model!r}; it serves "
+                    f"{', '.join(names)}: set RAG_LLM_MODEL to one of them",
+                    zh=f"模型服务 {self.url} 上没有名为 {self.model} 的模型（可用：{'、'.join(names)}）："
+                    "请修改 RAG_LLM_MODEL。",
+                )
+            self._checked = True
+
+    def stream(
+        self, messages: list[Message], max_tokens: int, cancel: threading.Event | None = None
+    ) -> Iterator[str]:
+        self.check()
+        body = {
+            "model": self.model,
+            "messages": messages,
+            "max_tokens": max_tokens,
+            "stream": True,
+            "temperature": 0.0,
+            "top_p": 1.0,
+            "seed": self.seed,
+            # honoured by llama.cpp's and vLLM's servers, ignored by others: greedy as in-process
+            "top_k": 1,
+            "repeat_penalty": 1.0,
+            "stream_options": {"include_usage": True},
+        }
+        stats = GenerationStats()
+        started = time.perf_counter()
+        try:
+            response = self._open_stream(body)
+            with contextlib.closing(response):
+                for data in _events(response):
+                    if cancel is not None and cancel.is_set():
+                        break  # leaving the block closes the connection: the server stops
+                    usage = data.get("usage") or {}
+                    stats.prompt_tokens = usage.get("prompt_tokens", stats.prompt_tokens)
+                    for choice in data.get("choices") or []:
+                        delta = (choice.get("delta") or {}).get("content")
+                        if delta:
+                            if stats.generated_tokens == 0:
+                                stats.first_token_s = time.perf_counter() - started
+                            stats.generated_tokens += 1
+                            yield delta
+        except httpx.TimeoutException as exc:
+            raise GenerationError(
+                f"the model server at {self.url} did not answer within {self.timeout_s:g} s: try again",
+                zh=f"模型服务 {self.url} 在 {self.timeout_s:g} 秒内没有回答：请重试。",
+            ) from exc
+        except httpx.HTTPError as exc:
+            raise self._unreachable(exc) from exc
+        finally:
+            stats.total_s = time.perf_counter() - started
+            self.stats = stats
+
+    def count_tokens(self, text: str) -> int:
+        """An estimate (a remote tokenizer is not at hand): one token per CJK character, and
+        about four characters per token elsewhere."""
+        cjk = len(re.findall(r"[\u3400-\u9fff\uf900-\ufaff]", text))
+        return cjk + (len(text) - cjk + 3) // 4
+
+    def warm(self, messages: list[Message], state_dir: Path | None = None) -> str:
+        """Check the server and model, and let it cache the fixed instructions (one token)."""
+        "".join(self.stream(messages, 1))
+        return "remote"
+
+    # ---- HTTP ----
+
+    def _open_stream(self, body: dict[str, Any]) -> Any:
+        """The streaming response, retried with backoff while it fails before any text."""
+        delay = BACKOFF_S
+        for attempt in range(self.retries + 1):
+            try:
+                request = self._client.build_request("POST", f"{self.url}/chat/completions", json=body)
+                response = self._client.send(request, stream=True)
+            except (httpx.ConnectError, httpx.RemoteProtocolError) as exc:
+                if attempt == self.retries:
+                    raise self._unreachable(exc) from exc
+            else:
+                if response.status_code < 400:
+                    return response
+                response.read()
+                if response.status_code not in (429, 500, 502, 503, 504) or attempt == self.retries:
+                    raise self._refused(response)
+                response.close()
+            log.warning(
+                "model server at %s: attempt %d failed; retrying in %.1f s", self.url, attempt + 1, delay
+            )
+            time.sleep(delay)
+            delay *= 2
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+    def _send(self, method: str, path: str) -> httpx.Response:
+        delay = BACKOFF_S
+        for attempt in range(self.retries + 1):
+            try:
+                response = self._client.request(method, f"{self.url}{path}")
+            except httpx.TransportError as exc:
+                if attempt == self.retries:
+                    raise self._unreachable(exc) from exc
+            else:
+                if response.status_code < 400:
+                    return response
+                if response.status_code not in (429, 500, 502, 503, 504) or attempt == self.retries:
+                    raise self._refused(response)
+            time.sleep(delay)
+            delay *= 2
+        raise AssertionError("unreachable")
+
+    def _unreachable(self, exc: Exception) -> GenerationError:
+        return GenerationError(
+            f"cannot reach the model server at {self.url} ({type(exc).__name__}: {exc}): start it, or "
+            "check RAG_LLM_URL",
+            zh=f"无法连接模型服务 {self.url}：请启动它，或检查 RAG_LLM_URL。",
+        )
+
+    def _refused(self, response: httpx.Response) -> GenerationError:
+        detail = response.text[:300].strip()
+        if response.status_code in (401, 403):
+            return GenerationError(
+                f"the model server at {self.url} refused the request ({response.status_code}): check "
+                "RAG_LLM_API_KEY",
+                zh=f"模型服务 {self.url} 拒绝了请求（{response.status_code}）：请检查 RAG_LLM_API_KEY。",
+            )
+        if response.status_code == 404:
+            return GenerationError(
+                f"the model server at {self.url} has no {response.request.url.path} or no model "
+                f"{self.model!r} ({detail}): check RAG_LLM_URL and RAG_LLM_MODEL",
+                zh=f"模型服务 {self.url} 找不到接口或模型 {self.model}："
+                "请检查 RAG_LLM_URL 和 RAG_LLM_MODEL。",
+            )
+        return GenerationError(
+            f"the model server at {self.url} answered {response.status_code}: {detail}",
+            zh=f"模型服务 {self.url} 出错（{response.status_code}）：请稍后重试。",
+        )
+
+
+def _events(response: httpx.Response) -> Iterator[dict[str, Any]]:
+    """The JSON payloads of a server-sent event stream, until ``[DONE]``."""
+    for line in response.iter_lines():
+        if not line.startswith("data:"):
+            continue
+        payload = line[5:].strip()
+        if payload == "[DONE]":
+            return
+        try:
+            data = json.loads(payload)
+        except ValueError as exc:
+            raise GenerationError(
+                f"the model server sent something that is not JSON: {payload[:200]}"
+            ) from exc
+        if isinstance(data, dict) and data.get("error"):
+            raise GenerationError(f"the model server failed while answering: {data['error']}")
+        if isinstance(data, dict):
+            yield data

@@ -1,0 +1,130 @@
+"""The OpenAI-compatible generator against a real model server: llama.cpp's
+(``python -m llama_cpp.server``) running the fast test model on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from rag.errors import GenerationError
+from rag.generators.llama import LlamaGenerator
+from rag.generators.openai import OpenAIGenerator
+from rag.index import Index
+from rag.pipeline import Pipeline
+from rag.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+QUESTION = [
+    {"role": "system", "content": "只根据资料回答，并标注来源编号。"},
+    {
+        "role": "user",
+        "content": "资料：\n[1] 这款水泵的扬程为30米，功率为750瓦。\n问题：这款水泵的功率是多少？",
+    },
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def model_server(fast_model_path: Path) -> Iterator[str]:
+    port = _free_port()
+    args = ["--model", str(fast_model_path), "--model_alias", "fast", "--host", "127.0.0.1"]
+    args += [
+        "--port",
+        str(port),
+        "--n_ctx",
+        "2048",
+        "--n_threads",
+        str(os.cpu_count() or 2),
+        "--verbose",
+        "0",
+    ]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
+    url = f"http://127.0.0.1:{port}/v1"
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"llama_cpp.server exited: {server.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+        try:
+            if httpx.get(f"{url}/models", timeout=1.0).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    else:
+        server.kill()
+        raise RuntimeError("llama_cpp.server did not start in 180 s")
+    yield url
+    server.terminate()
+    server.wait(timeout=30)
+
+
+def test_greedy_answers_through_the_server_match_the_model_in_process(
+    model_server: str, fast_generator: LlamaGenerator
+) -> None:
+    remote = OpenAIGenerator(model_server, "fast")
+    expected = "".join(fast_generator.stream(QUESTION, 40))
+    assert expected and "".join(remote.stream(QUESTION, 40)) == expected
+    assert remote.stats.generated_tokens > 0 and remote.stats.first_token_s > 0
+
+
+def test_the_pipeline_gives_the_same_answers_through_a_model_server(
+    model_server: str, seed_settings: Settings, seed_index: Index, fast_generator: LlamaGenerator
+) -> None:
+    remote = seed_settings.model_copy(update={"llm_url": model_server, "llm_model": "fast"})
+    through_server = Pipeline(remote, embedder=seed_index.embedder)
+    in_process = Pipeline(seed_settings, embedder=seed_index.embedder, generator=fast_generator)
+    through_server._index = in_process._index = seed_index
+    assert isinstance(through_server.generator, OpenAIGenerator) and remote.model_concurrency == 4
+    for question in ("苏商银行欺诈风险标签准确率提升了多少？", "工商银行的大模型应用覆盖了多少个场景？"):
+        a, b = through_server.ask(question), in_process.ask(question)
+        # generation and verification are the same; only where the tokens come from differs
+        assert (a.text, a.abstained, a.raw_text) == (b.text, b.abstained, b.raw_text)
+        assert [(c.chunk.chunk_id, c.verified) for c in a.citations] == [
+            (c.chunk.chunk_id, c.verified) for c in b.citations
+        ]
+        assert a.generated_tokens > 0
+
+
+def test_a_cancel_signal_closes_the_stream(model_server: str) -> None:
+    remote = OpenAIGenerator(model_server, "fast")
+    cancel = threading.Event()
+    pieces = []
+    long = [QUESTION[0], {"role": "user", "content": "把下面这句话重复二十遍：扬程为30米。"}]
+    for piece in remote.stream(long, 300, cancel):
+        pieces.append(piece)
+        cancel.set()
+    assert len(pieces) == 1
+    assert "".join(remote.stream(QUESTION, 8))  # the server serves the next request
+
+
+def test_a_server_that_is_down_or_a_wrong_model_is_a_clear_error(model_server: str) -> None:
+    down = OpenAIGenerator(f"http://127.0.0.1:{_free_port()}", "fast", retries=1)
+    started = time.perf_counter()
+    with pytest.raises(
+        GenerationError, match=r"cannot reach the model server at .* check RAG_LLM_URL"
+    ) as err:
+        list(down.stream(QUESTION, 8))
+    assert time.perf_counter() - started >= 0.4  # it retried once, after a pause
+    assert "RAG_LLM_URL" in err.value.user_message()
+    wrong = OpenAIGenerator(model_server, "gpt-9")
+    with pytest.raises(GenerationError, match=r"does not serve a model named 'gpt-9'; it serves fast"):
+        list(wrong.stream(QUESTION, 8))
