@@ -60,7 +60,7 @@ bench-ingest: setup
 bench-retrieval: setup
 	$(BIN)/python scripts/bench_retrieval.py $(if $(RGB),--rgb $(RGB))
 
-stress: setup  ## the fault and load suite: killed builds, users with an indexer beside them, a dropped client, 75 bad inputs
+stress: setup  ## the fault and load suite: killed builds, users with an indexer beside them, a dropped client, 95 bad inputs
 	$(BIN)/pytest -m stress
 
 bench-embed: setup
