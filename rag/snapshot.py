@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from . import vectors as dense
-from .embed import Embedder
+from .embed import Embedder, fingerprint
 from .errors import IndexCorruptError, IndexMissingError
 from .ingest import corpus_files
 from .lexicon import Lexicon
@@ -154,6 +154,8 @@ class Snapshot:
         m = self.manifest
         if m.embedder != embedder.id:
             return f"embedder changed ({m.embedder} -> {embedder.id})"
+        if m.embedder_hash not in ("", fingerprint(embedder)):  # "": built before fingerprints
+            return f"the weights of embedder {embedder.id} changed"
         if m.corpus_dir != str(settings.corpus_dir.resolve()):
             return f"it was built from another corpus folder ({m.corpus_dir})"
         if m.chunking != chunking(settings):
@@ -170,9 +172,9 @@ class Snapshot:
     def usable_for(self, settings: Settings, embedder: Embedder) -> bool:
         """Whether a reader may answer from it though stale: its vectors are in the embedder's
         space and it indexes this corpus folder (an older state of it)."""
-        return self.manifest.embedder == embedder.id and self.manifest.corpus_dir == str(
-            settings.corpus_dir.resolve()
-        )
+        m = self.manifest
+        same_space = m.embedder == embedder.id and m.embedder_hash in ("", fingerprint(embedder))
+        return same_space and m.corpus_dir == str(settings.corpus_dir.resolve())
 
     def search(self, query: np.ndarray, n: int) -> list[tuple[int, float]]:
         """Dense search: (chunk row, cosine similarity), best first."""

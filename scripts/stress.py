@@ -15,7 +15,10 @@ updates the same index from another process (it must finish, and the server then
 to the new build), and a client is killed mid-answer before a normal request, which must
 be served in its normal time.
 
+Last, it runs scripts/bad_inputs.py (bad input through every entry point).
+
     .venv/bin/python scripts/stress.py [--kills 5] [--users 8] [--questions 5] [--seed 0]
+                                       [--no-bad-inputs]
 """
 
 from __future__ import annotations
@@ -266,12 +269,18 @@ def main() -> None:
     ap.add_argument("--users", type=int, default=8)
     ap.add_argument("--questions", type=int, default=5, help="questions per user")
     ap.add_argument("--seed", type=int, default=int(os.environ.get("STRESS_SEED", "0")))
+    ap.add_argument("--no-bad-inputs", action="store_true", help="skip scripts/bad_inputs.py")
     args = ap.parse_args()
     failures = kill_rounds(args.kills, args.seed, E5Embedder())
     print(f"\n{args.kills} kills: {failures} failures (no half index, every next build resumed)\n")
     load_failures = load_rounds(args.users, args.questions) if args.users else 0
     print(f"\nload: {load_failures} failures")
-    sys.exit(1 if failures or load_failures else 0)
+    bad_failures = 0
+    if not args.no_bad_inputs:  # its own process: it starts servers and models of its own
+        sys.stdout.flush()
+        sweep = subprocess.run([sys.executable, str(Path(__file__).with_name("bad_inputs.py"))], text=True)
+        bad_failures = sweep.returncode
+    sys.exit(1 if failures or load_failures or bad_failures else 0)
 
 
 if __name__ == "__main__":

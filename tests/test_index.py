@@ -357,3 +357,16 @@ def test_current_naming_a_deleted_build_is_damage_not_absence(settings: Settings
     refuse = settings.model_copy(update={"corrupt_index": "refuse"})
     with pytest.raises(IndexCorruptError):  # was rebuilt silently, as if there had never been one
         open_for_reading(refuse, HashingEmbedder())
+
+
+def test_an_embedder_with_other_weights_under_the_same_name_makes_the_index_stale(settings: Settings) -> None:
+    build_index(settings, HashingEmbedder())
+
+    class Retrained(HashingEmbedder):
+        fingerprint = "the same name, retrained weights"
+
+    index = open_for_reading(settings, Retrained())  # its vectors are in another space: rebuilt
+    assert index.stale is None and index.manifest.embedder_hash != ""
+    assert "weights of embedder" in str(Snapshot.load(settings).staleness(settings, HashingEmbedder()))
+    again = Retrained()
+    assert build_index(settings, again).embedded == 0 and again.embedded == 0

@@ -12,31 +12,21 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.stress
-def test_killed_builds_resume_and_concurrent_users_are_all_answered() -> None:
-    # broken once on purpose (checkpoints not consulted when embedding): every round failed
+def test_kills_load_an_indexer_beside_the_server_disconnects_and_bad_input() -> None:
+    # broken once on purpose (checkpoints not consulted when embedding): every round failed;
+    # and once for the bad inputs (validate_question not checking control characters)
     out = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "stress.py"), "--kills", "5"],
         capture_output=True,
         text=True,
-        timeout=1200,
+        timeout=2400,
     )
     print(out.stdout)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "5 kills: 0 failures" in out.stdout
     assert "8 users x 5 questions: 40 answered, 0 errors" in out.stdout and "load: 0 failures" in out.stdout
-
-
-@pytest.mark.stress
-def test_bad_input_through_every_entry_point_is_refused_clearly() -> None:
-    # broken once on purpose (validate_question not checking control characters): 3 cases failed
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "bad_inputs.py")],
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
-    print(out.stdout)
-    assert out.returncode == 0, out.stdout + out.stderr
+    assert "`rag index` beside the server while users asked: exit 0" in out.stdout
+    assert "the next request took" in out.stdout and "its normal time" in out.stdout
     summary = [line for line in out.stdout.splitlines() if line.startswith("bad inputs:")]
-    assert summary and summary[0].endswith(", 0 failures")
-    assert int(summary[0].split()[2]) >= 50
+    assert summary and summary[0].endswith(", 0 failures") and int(summary[0].split()[2]) >= 50
+
