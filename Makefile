@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-16)
 export GRADIO_ANALYTICS_ENABLED := False
 export HF_HUB_OFFLINE := 1
 
-.PHONY: run test setup models index browser lint format bench bench-ingest bench-retrieval bench-answer bench-embed stress eval clean
+.PHONY: run test setup models index browser lint format bench bench-ingest bench-retrieval bench-answer bench-embed bench-remote stress eval clean
 
 run: setup index  ## set up, build the index if missing or stale, open the chat UI
 	$(BIN)/rag serve
@@ -53,6 +53,9 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix rag tests scripts
 
 bench: bench-ingest bench-embed bench-retrieval bench-answer
+
+bench-remote: setup  ## 4 questions at once through a model server (llama_cpp.server and a parallel stand-in)
+	$(BIN)/python scripts/bench_remote.py
 
 bench-ingest: setup
 	$(BIN)/python scripts/bench_ingest.py

@@ -62,6 +62,11 @@ class Pipeline:
     @property
     def embedder(self) -> Embedder:
         with self._lock:
+            url = self.settings.embed_url
+            if self._embedder is None and url:
+                from .remote_embed import RemoteEmbedder
+
+                self._embedder = RemoteEmbedder(url, self.settings.embed_model, self.settings.embed_api_key)
             if self._embedder is None:
                 self._embedder = make_embedder(self.settings.embedder, self.settings.threads)
             return self._embedder

@@ -42,6 +42,13 @@ class Settings(BaseSettings):
     llm_concurrency: int = Field(
         4, ge=1, description="answers generated at once with a model server (in-process: always 1)"
     )
+    embed_url: str | None = Field(
+        None, description="an OpenAI-compatible /v1/embeddings server; empty means the embedder runs here"
+    )
+    embed_model: str = Field(
+        "multilingual-e5-small", description="the embedding model the server is asked for"
+    )
+    embed_api_key: str | None = Field(None, description="API key for the embedding server, if it wants one")
     embedder: str = Field("e5", description="'e5' (bundled) or a sentence-transformers model name or path")
     threads: int = Field(default_factory=_default_threads, ge=1, description="CPU threads")
     n_ctx: int = Field(4096, ge=512, description="context window of the chat model in tokens")
@@ -91,7 +98,15 @@ class Settings(BaseSettings):
         return self.llm_concurrency if self.llm_url else 1
 
     @field_validator(
-        "model_path", "aliases_file", "calibration_file", "auth_file", "llm_url", "llm_api_key", mode="before"
+        "model_path",
+        "aliases_file",
+        "calibration_file",
+        "auth_file",
+        "llm_url",
+        "llm_api_key",
+        "embed_url",
+        "embed_api_key",
+        mode="before",
     )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:

@@ -1,5 +1,6 @@
 """The OpenAI-compatible generator against a real model server: llama.cpp's
-(``python -m llama_cpp.server``) running the fast test model on 127.0.0.1."""
+(``python -m llama_cpp.server``) running the fast test model on 127.0.0.1; and remote
+embeddings against a stand-in server of the bundled e5 model (tests/embedding_server.py)."""
 
 from __future__ import annotations
 
@@ -15,11 +16,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from rag.errors import GenerationError
+from rag.errors import GenerationError, ModelError
 from rag.generators.llama import LlamaGenerator
 from rag.generators.openai import OpenAIGenerator
 from rag.index import Index
 from rag.pipeline import Pipeline
+from rag.remote_embed import RemoteEmbedder
 from rag.settings import Settings
 
 pytestmark = pytest.mark.slow
@@ -128,3 +130,45 @@ def test_a_server_that_is_down_or_a_wrong_model_is_a_clear_error(model_server: s
     wrong = OpenAIGenerator(model_server, "gpt-9")
     with pytest.raises(GenerationError, match=r"does not serve a model named 'gpt-9'; it serves fast"):
         list(wrong.stream(QUESTION, 8))
+
+
+@pytest.fixture(scope="module")
+def embedding_server() -> Iterator[str]:
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "tests.embedding_server", str(port)])
+    url = f"http://127.0.0.1:{port}/v1"
+    deadline = time.time() + 120
+    while time.time() < deadline and server.poll() is None:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/docs", timeout=1.0)
+            break
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    yield url
+    server.terminate()
+    server.wait(timeout=30)
+
+
+def test_an_index_built_with_remote_embeddings_matches_the_local_one(
+    embedding_server: str, seed_index: Index, tmp_path: Path
+) -> None:
+    settings = Settings(
+        corpus_dir=seed_index.settings.corpus_dir,
+        index_dir=tmp_path / "index",
+        embed_url=embedding_server,
+        embed_model="multilingual-e5-small",
+    )
+    pipeline = Pipeline(settings)
+    assert isinstance(pipeline.embedder, RemoteEmbedder) and pipeline.embedder.dim == 384
+    report = pipeline.rebuild()
+    assert report.embedded == report.chunks == len(seed_index.chunks)
+    assert pipeline.index.manifest.embedder == "openai/multilingual-e5-small"
+    local = Pipeline(seed_index.settings, embedder=seed_index.embedder)
+    local._index = seed_index
+    for question in ("苏商银行欺诈风险标签准确率提升了多少？", "Which bank uses large models for credit?"):
+        remote_hits = [h.chunk.chunk_id for h in pipeline.retrieve(question)]
+        assert remote_hits == [h.chunk.chunk_id for h in local.retrieve(question)]
+    with pytest.raises(ModelError, match="answered 404 for model 'bge-m3'"):
+        RemoteEmbedder(embedding_server, "bge-m3", retries=0).embed_queries(["问题"])
+    with pytest.raises(ModelError, match="cannot reach the embedding server"):
+        RemoteEmbedder(f"http://127.0.0.1:{_free_port()}", "x", retries=0).embed_queries(["问题"])

@@ -29,4 +29,3 @@ def test_kills_load_an_indexer_beside_the_server_disconnects_and_bad_input() -> 
     assert "the next request took" in out.stdout and "its normal time" in out.stdout
     summary = [line for line in out.stdout.splitlines() if line.startswith("bad inputs:")]
     assert summary and summary[0].endswith(", 0 failures") and int(summary[0].split()[2]) >= 50
-
