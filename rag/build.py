@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -33,10 +33,13 @@ from .errors import ConfigError, CorpusError, IndexCorruptError, IndexMissingErr
 from .ingest import SUFFIXES, corpus_files, load_document
 from .lexicon import Lexicon
 from .lexicon import tokens as lexicon_tokens
-from .manifest import ARTEFACTS, FORMAT_VERSION, FileState, Manifest, sha256_of
+from .manifest import FORMAT_VERSION, FileState, Manifest, sha256_of
 from .settings import Settings
-from .snapshot import Snapshot, chunking, embed_text, index_text
+from .snapshot import Snapshot, chunking, embed_text, index_text, store_of
 from .types import Chunk, Document
+
+if TYPE_CHECKING:
+    from .stores.milvus import MilvusStore
 
 log = logging.getLogger(__name__)
 
@@ -128,16 +131,28 @@ def _build(settings: Settings, embedder: Embedder, progress: Progress | None) ->
     plan = _plan(docs, old, settings)
     checkpoints = Checkpoints(settings.index_dir, embedder.id)
     new_chunks = [plan.chunks[p] for p in plan.new]
-    vectors, embedded = _embed_all(embedder, new_chunks, progress, checkpoints, _old_vectors(old, plan))
-    index = _update_vectors(old, plan, vectors, embedder.dim, settings)
+    store = _milvus(settings, embedder.dim, fresh=old is None) if settings.store == "milvus" else None
+    known = _old_vectors(old, plan, store)
+    vectors, embedded = _embed_all(embedder, new_chunks, progress, checkpoints, known)
     old_tokens = {id(c): t for c, t in zip(old.chunks, old.tokens, strict=True)} if old is not None else {}
     tokens = [old_tokens.get(id(c)) or lexicon_tokens(index_text(c)) for c in plan.chunks]
+    if store is not None:
+        _update_store(store, old, plan, vectors, tokens)
+        store.fit(settings.ann_min_chunks)
+        index, searched = None, store.describe()
+    else:
+        index = _update_vectors(old, plan, vectors, embedder.dim, settings)
+        searched = dense.kind(index)
+    store_name, store_uri, store_collection = store_of(settings)
     manifest = Manifest(
         format_version=FORMAT_VERSION,
         embedder=embedder.id,
         embedder_hash=fingerprint(embedder),
         dim=embedder.dim,
-        dense_search=dense.kind(index),
+        dense_search=searched,
+        store=store_name,
+        store_uri=store_uri,
+        store_collection=store_collection,
         chunking=chunking(settings),
         corpus_dir=str(settings.corpus_dir.resolve()),
         files=_file_states(settings, files, docs, skipped, plan.chunks),
@@ -191,7 +206,8 @@ def _vectors_reusable(old: Snapshot, settings: Settings, embedder: Embedder) -> 
     """Same embedder and same chunk boundaries: unchanged files keep their chunks and vectors."""
     m = old.manifest
     same_space = m.embedder == embedder.id and m.embedder_hash in ("", fingerprint(embedder))
-    return same_space and m.chunking == chunking(settings)
+    same_store = (m.store, m.store_uri, m.store_collection) == store_of(settings)
+    return same_space and same_store and m.chunking == chunking(settings)
 
 
 def _read_corpus(settings: Settings) -> tuple[list[Path], list[Document], list[str]]:
@@ -238,18 +254,47 @@ def _plan(docs: list[Document], old: Snapshot | None, settings: Settings) -> _Pl
     return plan
 
 
-def _old_vectors(old: Snapshot | None, plan: _Plan) -> dict[str, np.ndarray]:
+def _old_vectors(old: Snapshot | None, plan: _Plan, store: MilvusStore | None) -> dict[str, np.ndarray]:
     """Vectors of the old index's chunks that are not kept in place, by text hash: a changed
     or renamed document keeps the vectors of its unchanged chunks."""
     if old is None or len(plan.reused_vids) == len(old.vids):
         return {}
-    vecs, ids = dense.all_vectors(old.faiss_index)
-    row_of = {int(v): i for i, v in enumerate(ids)}
+    moved = [v for v in old.vids if v not in plan.reused_vids]
+    if store is not None:
+        by_vid = store.vectors(moved)
+    else:
+        vecs, ids = dense.all_vectors(old.faiss_index)
+        by_vid = {int(v): vecs[i] for i, v in enumerate(ids)}
     return {
-        text_hash(embed_text(c)): vecs[row_of[v]]
+        text_hash(embed_text(c)): by_vid[v]
         for c, v in zip(old.chunks, old.vids, strict=True)
-        if v not in plan.reused_vids and v in row_of
+        if v not in plan.reused_vids and v in by_vid
     }
+
+
+def _milvus(settings: Settings, dim: int, fresh: bool) -> MilvusStore:
+    """The Milvus collection of this index; emptied when nothing of the old index is reused."""
+    from .stores.milvus import MilvusStore
+
+    store = MilvusStore(
+        settings.milvus_target, settings.milvus_collection, dim, create=True, nprobe=settings.ann_nprobe
+    )
+    if fresh:
+        store.drop()
+    return store
+
+
+def _update_store(
+    store: MilvusStore, old: Snapshot | None, plan: _Plan, vectors: np.ndarray, tokens: list[list[str]]
+) -> None:
+    """Delete the vectors no chunk keeps and upsert the new ones with their words (upsert: a
+    killed build may have written some of these vids already)."""
+    if old is not None:
+        store.remove([v for v in old.vids if v not in plan.reused_vids])
+    if plan.new:
+        words = [" ".join(tokens[p]) for p in plan.new]
+        store.upsert([plan.vids[p] for p in plan.new], vectors, words)
+    store.flush()
 
 
 def _embed_all(
@@ -352,8 +397,9 @@ def _publish(
         rows = zip(plan.chunks, plan.vids, tokens, strict=True)
         _write_json(tmp / "chunks.json", [c.model_dump() | {"vid": v, "tokens": t} for c, v, t in rows])
         _write_json(tmp / "lexicon.json", Lexicon.from_token_lists(tokens).to_json())
-        faiss.write_index(index, str(tmp / "vectors.faiss"))
-        manifest.checksums = {name: sha256_of(tmp / name) for name in ARTEFACTS}
+        if index is not None:
+            faiss.write_index(index, str(tmp / "vectors.faiss"))
+        manifest.checksums = {name: sha256_of(tmp / name) for name in manifest.artefacts()}
         manifest.write(tmp)
         final = settings.index_dir / f"build-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{tmp.name[-6:]}"
         os.replace(tmp, final)

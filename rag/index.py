@@ -68,8 +68,8 @@ class Index:
     def search(self, query: np.ndarray, n: int) -> list[tuple[int, float]]:
         return self.snapshot.search(query, n)
 
-    def keyword(self, tokens: list[str], n: int) -> list[tuple[int, float]]:
-        return self.snapshot.keyword(tokens, n)
+    def keyword(self, question: str, n: int) -> list[tuple[int, float]]:
+        return self.snapshot.keyword(question, n)
 
     def update(self, progress: Progress | None = None, wait: bool = True) -> BuildReport:
         """Bring the index up to date with the corpus folder and serve the new build."""

@@ -41,7 +41,10 @@ class Manifest(BaseModel):
     embedder: str  # the embedder's id: vectors of another embedder live in another space
     embedder_hash: str = ""  # the fingerprint of its weights (embed.fingerprint)
     dim: int
-    dense_search: str  # "exact" or the approximate index's description (vectors.py)
+    dense_search: str  # "exact", the approximate index's description (vectors.py), or the Milvus store
+    store: str = "faiss"  # where vectors and the keyword index live (stores/)
+    store_uri: str = ""  # Milvus: its URI and collection
+    store_collection: str = ""
     chunking: dict[str, object]  # chunk settings and the hash of the indexing code
     corpus_dir: str
     files: dict[str, FileState]
@@ -98,7 +101,7 @@ class Manifest(BaseModel):
         """Raise ``IndexCorruptError`` naming every artefact whose bytes differ from the record
         of them (a damaged disk, a partial copy, a hand edit)."""
         bad = []
-        for name in ARTEFACTS:
+        for name in self.artefacts():
             try:
                 if sha256_of(folder / name) != self.checksums.get(name):
                     bad.append(name)
@@ -111,6 +114,10 @@ class Manifest(BaseModel):
                 zh=f"{folder} 中的索引文件 {', '.join(bad)} 已损坏（校验和不符）："
                 "请运行 `rag index` 重建索引。",
             )
+
+    def artefacts(self) -> tuple[str, ...]:
+        """The files of the build folder: with Milvus, the vectors are in the collection."""
+        return ARTEFACTS if self.store == "faiss" else tuple(a for a in ARTEFACTS if a != "vectors.faiss")
 
     def source_hashes(self) -> dict[str, str]:
         return {name: state.sha256 for name, state in self.files.items()}

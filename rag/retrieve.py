@@ -54,7 +54,7 @@ class HybridRetriever:
 
     def lexical(self, question: str, n: int) -> list[tuple[int, float]]:
         """(chunk row, BM25 score), best first; empty when no query token is in the corpus."""
-        return self.index.keyword(self.index.lexicon.tokens(question), n)
+        return self.index.keyword(question, n)
 
     def retrieve(self, question: str, k: int = 5) -> list[Hit]:
         w_dense, w_bm25 = 1.0, self.bm25_weight

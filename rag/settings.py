@@ -64,6 +64,13 @@ class Settings(BaseSettings):
     corrupt_index: Literal["rebuild", "refuse"] = Field(
         "rebuild", description="what reading a damaged index does: rebuild it (with a warning) or stop"
     )
+    store: Literal["faiss", "milvus"] = Field(
+        "faiss", description="where vectors and the keyword index live: FAISS files, or a Milvus collection"
+    )
+    milvus_uri: str | None = Field(
+        None, description="Milvus: a .db path (milvus-lite) or http://host:19530; empty: <index>/milvus.db"
+    )
+    milvus_collection: str = Field("rag_chunks", description="the Milvus collection of this index")
     ann_min_chunks: int = Field(
         50_000, ge=1, description="from this many chunks on, dense search is approximate (FAISS IVF)"
     )
@@ -91,6 +98,10 @@ class Settings(BaseSettings):
     @property
     def aliases_path(self) -> Path:
         return self.aliases_file or self.corpus_dir / ".aliases.tsv"
+
+    @property
+    def milvus_target(self) -> str:
+        return self.milvus_uri or str(self.index_dir.resolve() / "milvus.db")
 
     @property
     def model_concurrency(self) -> int:

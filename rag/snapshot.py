@@ -38,6 +38,8 @@ from .lexicon import Lexicon
 from .manifest import Manifest
 from .normalize import fold
 from .settings import Settings
+from .stores import Store
+from .stores.faiss import FaissStore
 from .types import Chunk, Document
 
 log = logging.getLogger(__name__)
@@ -76,6 +78,13 @@ def embed_text(chunk: Chunk) -> str:
     return fold(index_text(chunk))
 
 
+def store_of(settings: Settings) -> tuple[str, str, str]:
+    """(store, uri, collection) as the manifest records them."""
+    if settings.store == "milvus":
+        return ("milvus", settings.milvus_target, settings.milvus_collection)
+    return ("faiss", "", "")
+
+
 def current_path(index_dir: Path) -> Path | None:
     try:
         name = (index_dir / "CURRENT").read_text().strip()
@@ -103,13 +112,15 @@ class Snapshot:
     chunks: list[Chunk]
     vids: list[int]
     tokens: list[list[str]]
-    faiss_index: Any
+    faiss_index: Any  # None when the vectors live in Milvus
     lexicon: Lexicon
-    _bm25: Any = field(default=None, repr=False)
+    store: Store = field(init=False, repr=False)
+    milvus: Store | None = field(default=None, repr=False)
     _row_of_vid: dict[int, int] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self._row_of_vid = {vid: row for row, vid in enumerate(self.vids)}
+        self.store = self.milvus or FaissStore(self.faiss_index, self.vids, self.tokens)
 
     @classmethod
     def load(cls, settings: Settings) -> Snapshot:
@@ -140,6 +151,15 @@ class Snapshot:
             raise IndexCorruptError(
                 f"the records in {path} do not match this version ({exc}): rebuild with `rag index`"
             ) from exc
+        if manifest.store == "milvus":
+            from .stores.milvus import MilvusStore
+
+            store = MilvusStore(
+                manifest.store_uri, manifest.store_collection, manifest.dim, nprobe=settings.ann_nprobe
+            )
+            if store.count() != len(rows):  # a build killed after updating the collection
+                log.warning("the Milvus collection holds %d vectors for %d chunks", store.count(), len(rows))
+            return cls(path, manifest, docs, chunks, vids, tokens, None, lexicon, milvus=store)
         index = _read_vectors(path / "vectors.faiss")
         dense.configure(index, settings)
         if index.ntotal != len(rows) or index.d != manifest.dim:
@@ -156,6 +176,8 @@ class Snapshot:
             return f"embedder changed ({m.embedder} -> {embedder.id})"
         if m.embedder_hash not in ("", fingerprint(embedder)):  # "": built before fingerprints
             return f"the weights of embedder {embedder.id} changed"
+        if (m.store, m.store_uri, m.store_collection) != store_of(settings):
+            return f"the store changed ({m.store} -> {settings.store})"
         if m.corpus_dir != str(settings.corpus_dir.resolve()):
             return f"it was built from another corpus folder ({m.corpus_dir})"
         if m.chunking != chunking(settings):
@@ -174,35 +196,25 @@ class Snapshot:
         space and it indexes this corpus folder (an older state of it)."""
         m = self.manifest
         same_space = m.embedder == embedder.id and m.embedder_hash in ("", fingerprint(embedder))
-        return same_space and m.corpus_dir == str(settings.corpus_dir.resolve())
+        same_store = (m.store, m.store_uri, m.store_collection) == store_of(settings)
+        return same_space and same_store and m.corpus_dir == str(settings.corpus_dir.resolve())
 
     def search(self, query: np.ndarray, n: int) -> list[tuple[int, float]]:
         """Dense search: (chunk row, cosine similarity), best first."""
         if not self.chunks:
             return []
-        scores, ids = self.faiss_index.search(np.ascontiguousarray(query), min(n, len(self.chunks)))
-        return [
-            (self._row_of_vid[int(v)], float(s)) for v, s in zip(ids[0], scores[0], strict=True) if v >= 0
-        ]
+        hits = self.store.search(query, min(n, len(self.chunks)))
+        # a store updated by a newer build may hold vectors this one does not know
+        return [(self._row_of_vid[v], s) for v, s in hits if v in self._row_of_vid]
 
-    def keyword(self, tokens: list[str], n: int) -> list[tuple[int, float]]:
-        """BM25 search: (chunk row, score), best first; only chunks sharing a token."""
+    def keyword(self, question: str, n: int) -> list[tuple[int, float]]:
+        """BM25 search: (chunk row, score), best first; only chunks sharing a word. Both
+        stores get the words of this package's segmenter, joined by spaces."""
+        tokens = self.lexicon.tokens(question)
         if not tokens or not self.chunks:
             return []
-        docs, scores = self.bm25.retrieve([tokens], k=min(n, len(self.chunks)), show_progress=False)
-        return [(int(d), float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
-
-    @property
-    def bm25(self) -> Any:
-        if self._bm25 is None:
-            import bm25s
-
-            # bm25s sets its own logger to DEBUG when imported; undo that side effect
-            logging.getLogger("bm25s").setLevel(logging.WARNING)
-            retriever = bm25s.BM25(k1=1.2, b=0.75)
-            retriever.index(self.tokens if self.tokens else [[""]], show_progress=False)
-            self._bm25 = retriever
-        return self._bm25
+        hits = self.store.keyword(" ".join(tokens), min(n, len(self.chunks)))
+        return [(self._row_of_vid[v], s) for v, s in hits if v in self._row_of_vid]
 
 
 def _read_vectors(path: Path) -> Any:

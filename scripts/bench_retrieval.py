@@ -7,7 +7,8 @@ Scale: every passage of the RGB benchmark's data files (a fetched snapshot of
 github:chen700564/RGB; its data stay out of git) is embedded with the bundled e5 once
 (cached under ~/.cache/rag-bench), then tiled with small perturbations up to 100k and 1M
 vectors. For each size: exact search (the reference), the IVF index that ``rag/vectors.py``
-builds at several nprobe values, and HNSW where its build fits the time: build seconds,
+builds at several nprobe values, HNSW where its build fits the time, and the Milvus store
+(milvus-lite embedded, as ``RAG_STORE=milvus`` uses it): build seconds,
 memory per chunk, query p50/p95 one question at a time, and recall@10 against exact search,
 for the benchmark's own questions.
 
@@ -158,7 +159,39 @@ def recall(found: np.ndarray, truth: np.ndarray) -> float:
     return float(np.mean([len(set(a) & set(b)) / len(b) for a, b in zip(found, truth, strict=True)]))
 
 
-def scale_part(e5: E5Embedder, git_dir: Path, sizes: list[int], sigma: float, hnsw_max: int) -> None:
+def milvus_row(data: np.ndarray, queries: np.ndarray, single: list[np.ndarray], truth: np.ndarray) -> None:
+    """The Milvus store as the index uses it: milvus-lite embedded, exact search below
+    RAG_ANN_MIN_CHUNKS vectors and IVF_FLAT (nprobe RAG_ANN_NPROBE) from there on."""
+    from rag.stores.milvus import MilvusStore
+
+    folder = Path(tempfile.mkdtemp(prefix="rag-milvus-"))
+    try:
+        t = time.perf_counter()
+        defaults = Settings()
+        store = MilvusStore(
+            str(folder / "bench.db"), "bench", data.shape[1], create=True, nprobe=defaults.ann_nprobe
+        )
+        store.upsert(list(range(len(data))), data, [""] * len(data))
+        store.flush()
+        store.fit(defaults.ann_min_chunks)
+        build = time.perf_counter() - t
+        found = np.array([[v for v, _ in store.search(q, 10)] for q in queries])
+        r = recall(found, truth)
+        p50, p95 = timed(lambda v: store.search(v, 30), single)
+        disk = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / len(data)
+        print(
+            f"Milvus ({store.describe().split('(')[-1].rstrip(')')}, nprobe {store.nprobe}, milvus-lite): "
+            f"build {build:.0f} s, {disk:.0f} B/chunk on disk, "
+            f"p50 {p50:.2f} ms, p95 {p95:.2f} ms, recall@10 {r:.3f}"
+        )
+        store.close()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def scale_part(
+    e5: E5Embedder, git_dir: Path, sizes: list[int], sigma: float, hnsw_max: int, milvus_max: int
+) -> None:
     passages, questions = rgb_texts(git_dir)
     print(f"\n## real-text vectors: {len(passages):,} unique RGB passages, {len(questions)} questions")
     base = embedded(e5, passages, "passages")
@@ -205,6 +238,8 @@ def scale_part(e5: E5Embedder, git_dir: Path, sizes: list[int], sigma: float, hn
                 f"p50 {p50:.2f} ms, p95 {p95:.2f} ms, recall@10 {r:.3f}"
             )
             del hnsw
+        if n <= milvus_max:
+            milvus_row(data, queries, single, truth)
         del flat, data
 
 
@@ -214,13 +249,15 @@ def main() -> None:
     ap.add_argument("--sizes", default="100000,1000000")
     ap.add_argument("--sigma", type=float, default=0.01, help="noise per dimension of the tiled copies")
     ap.add_argument("--hnsw-max", type=int, default=100_000, help="largest size that also builds HNSW")
+    ap.add_argument("--milvus-max", type=int, default=1_000_000, help="largest size also put in Milvus")
     ap.add_argument("--skip-seeds", action="store_true")
     args = ap.parse_args()
     e5 = E5Embedder()
     if not args.skip_seeds:
         seeds_part(e5)
     if args.rgb:
-        scale_part(e5, args.rgb, [int(s) for s in args.sizes.split(",")], args.sigma, args.hnsw_max)
+        sizes = [int(s) for s in args.sizes.split(",")]
+        scale_part(e5, args.rgb, sizes, args.sigma, args.hnsw_max, args.milvus_max)
     else:
         print("\n(no --rgb: the real-text scale part needs a fetched RGB snapshot)")
 

@@ -136,6 +136,7 @@ def test_a_failed_build_resumes_from_its_checkpoints(settings: Settings, tmp_pat
 
 
 def test_a_second_builder_waits_or_fails_clearly(settings: Settings) -> None:
+    # broken once on purpose (writer_lock taking no flock): the second builder did not raise
     with writer_lock(settings.index_dir):
         with pytest.raises(IndexBusyError, match=f"pid {os.getpid()}.*--no-wait") as err:
             build_index(settings, HashingEmbedder(), wait=False)
@@ -320,7 +321,7 @@ def test_index_add_and_remove_update_what_it_serves(settings: Settings, tmp_path
     assert added.embedded > 0 and "潮汐.md" in index.docs and (settings.corpus_dir / "潮汐.md").exists()
     query = HashingEmbedder().embed_queries(["潮汐发电 电站 发电量"])
     assert index.chunks[index.search(query, 1)[0][0]].doc_id == "潮汐.md"
-    assert index.keyword(index.lexicon.tokens("潮汐发电"), 3)
+    assert index.keyword("潮汐发电", 3)
     index.remove(["潮汐.md"])
     assert "潮汐.md" not in index.docs and index.stale is None
 

@@ -1,0 +1,51 @@
+"""The FAISS store (the default): the vectors in a FAISS index file and a BM25 index over
+each chunk's words, both inside the published build folder. Exact or IVF search is
+chosen by size (vectors.py); BM25 is built in memory on first keyword search."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+
+from .. import vectors as dense
+
+
+class FaissStore:
+    def __init__(self, index: Any, vids: list[int], tokens: list[list[str]]) -> None:
+        self.index = index
+        self.vids = vids
+        self.tokens = tokens
+        self._bm25: Any = None
+
+    def search(self, query: np.ndarray, n: int) -> list[tuple[int, float]]:
+        if not self.vids:
+            return []
+        scores, ids = self.index.search(np.ascontiguousarray(query), min(n, len(self.vids)))
+        return [(int(v), float(s)) for v, s in zip(ids[0], scores[0], strict=True) if v >= 0]
+
+    def keyword(self, text: str, n: int) -> list[tuple[int, float]]:
+        words = text.split()
+        if not words or not self.vids:
+            return []
+        rows, scores = self.bm25.retrieve([words], k=min(n, len(self.vids)), show_progress=False)
+        return [(self.vids[int(r)], float(s)) for r, s in zip(rows[0], scores[0], strict=True) if s > 0]
+
+    @property
+    def bm25(self) -> Any:
+        if self._bm25 is None:
+            import bm25s
+
+            # bm25s sets its own logger to DEBUG when imported; undo that side effect
+            logging.getLogger("bm25s").setLevel(logging.WARNING)
+            retriever = bm25s.BM25(k1=1.2, b=0.75)
+            retriever.index(self.tokens if self.tokens else [[""]], show_progress=False)
+            self._bm25 = retriever
+        return self._bm25
+
+    def count(self) -> int:
+        return int(self.index.ntotal)
+
+    def describe(self) -> str:
+        return dense.kind(self.index)
