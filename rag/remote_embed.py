@@ -10,16 +10,13 @@ behind another URL gives the same vectors; changing the model re-embeds.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import httpx
 import numpy as np
 
 from .errors import ModelError
-
-RETRIES = 3
-BACKOFF_S = 0.5
+from .openai_http import RETRIES, base_url, client, with_retries
 
 
 class RemoteEmbedder:
@@ -31,16 +28,11 @@ class RemoteEmbedder:
         timeout_s: float = 120.0,
         retries: int = RETRIES,
     ) -> None:
-        self.url = url.rstrip("/")
-        if not self.url.endswith("/v1"):
-            self.url += "/v1"
+        self.url = base_url(url)
         self.model = model
         self.retries = retries
         self._prefixes = ("query: ", "passage: ") if "e5" in model.lower() else ("", "")
-        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._client = httpx.Client(
-            headers=headers, timeout=httpx.Timeout(timeout_s, connect=10.0), trust_env=False
-        )
+        self._client = client(api_key, timeout_s)
         self._dim: int | None = None
 
     @property
@@ -77,27 +69,24 @@ class RemoteEmbedder:
         return np.asarray(vectors / norms, dtype=np.float32)
 
     def _post(self, body: dict[str, Any]) -> Any:
-        delay = BACKOFF_S
-        for attempt in range(self.retries + 1):
-            try:
-                response = self._client.post(f"{self.url}/embeddings", json=body)
-            except httpx.TransportError as exc:
-                if attempt == self.retries:
-                    raise ModelError(
-                        f"cannot reach the embedding server at {self.url} ({type(exc).__name__}): start it, "
-                        "or check RAG_EMBED_URL",
-                        zh=f"无法连接嵌入服务 {self.url}：请启动它，或检查 RAG_EMBED_URL。",
-                    ) from exc
-            else:
-                if response.status_code < 400:
-                    return response.json()
-                if response.status_code not in (429, 500, 502, 503, 504) or attempt == self.retries:
-                    raise ModelError(
-                        f"the embedding server at {self.url} answered {response.status_code} for model "
-                        f"{self.model!r}: {response.text[:200]} (check RAG_EMBED_URL and RAG_EMBED_MODEL)",
-                        zh=f"嵌入服务 {self.url} 出错（{response.status_code}）："
-                        "请检查 RAG_EMBED_URL 和 RAG_EMBED_MODEL。",
-                    )
-            time.sleep(delay)
-            delay *= 2
-        raise AssertionError("unreachable")
+        return with_retries(
+            lambda: self._client.post(f"{self.url}/embeddings", json=body),
+            self.retries,
+            self._unreachable,
+            self._refused,
+        ).json()
+
+    def _unreachable(self, exc: Exception) -> ModelError:
+        return ModelError(
+            f"cannot reach the embedding server at {self.url} ({type(exc).__name__}): start it, "
+            "or check RAG_EMBED_URL",
+            zh=f"无法连接嵌入服务 {self.url}：请启动它，或检查 RAG_EMBED_URL。",
+        )
+
+    def _refused(self, response: httpx.Response) -> ModelError:
+        return ModelError(
+            f"the embedding server at {self.url} answered {response.status_code} for model "
+            f"{self.model!r}: {response.text[:200]} (check RAG_EMBED_URL and RAG_EMBED_MODEL)",
+            zh=f"嵌入服务 {self.url} 出错（{response.status_code}）："
+            "请检查 RAG_EMBED_URL 和 RAG_EMBED_MODEL。",
+        )

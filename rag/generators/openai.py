@@ -24,12 +24,10 @@ from typing import Any
 import httpx
 
 from ..errors import GenerationError
+from ..openai_http import RETRIES, base_url, client, with_retries
 from . import GenerationStats, Message
 
 log = logging.getLogger(__name__)
-
-RETRIES = 3  # attempts after the first, for failures before any text
-BACKOFF_S = 0.5  # doubled after each attempt
 
 
 class OpenAIGenerator:
@@ -42,18 +40,13 @@ class OpenAIGenerator:
         seed: int = 0,
         retries: int = RETRIES,
     ) -> None:
-        self.url = url.rstrip("/")
-        if not self.url.endswith("/v1"):
-            self.url += "/v1"
+        self.url = base_url(url)
         self.model = model
         self.timeout_s = timeout_s
         self.seed = seed
         self.retries = retries
         self.stats = GenerationStats()
-        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._client = httpx.Client(
-            headers=headers, timeout=httpx.Timeout(timeout_s, connect=10.0), trust_env=False
-        )
+        self._client = client(api_key, timeout_s)
         self._checked = False
         self._lock = threading.Lock()
 
@@ -131,46 +124,23 @@ class OpenAIGenerator:
 
     # ---- HTTP ----
 
-    def _open_stream(self, body: dict[str, Any]) -> Any:
+    def _open_stream(self, body: dict[str, Any]) -> httpx.Response:
         """The streaming response, retried with backoff while it fails before any text."""
-        delay = BACKOFF_S
-        for attempt in range(self.retries + 1):
-            try:
-                request = self._client.build_request("POST", f"{self.url}/chat/completions", json=body)
-                response = self._client.send(request, stream=True)
-            except (httpx.ConnectError, httpx.RemoteProtocolError) as exc:
-                if attempt == self.retries:
-                    raise self._unreachable(exc) from exc
-            else:
-                if response.status_code < 400:
-                    return response
-                response.read()
-                if response.status_code not in (429, 500, 502, 503, 504) or attempt == self.retries:
-                    raise self._refused(response)
-                response.close()
-            log.warning(
-                "model server at %s: attempt %d failed; retrying in %.1f s", self.url, attempt + 1, delay
-            )
-            time.sleep(delay)
-            delay *= 2
-        raise AssertionError("unreachable")  # the loop returns or raises
+        url = f"{self.url}/chat/completions"
+        return with_retries(
+            lambda: self._client.send(self._client.build_request("POST", url, json=body), stream=True),
+            self.retries,
+            self._unreachable,
+            self._refused,
+        )
 
     def _send(self, method: str, path: str) -> httpx.Response:
-        delay = BACKOFF_S
-        for attempt in range(self.retries + 1):
-            try:
-                response = self._client.request(method, f"{self.url}{path}")
-            except httpx.TransportError as exc:
-                if attempt == self.retries:
-                    raise self._unreachable(exc) from exc
-            else:
-                if response.status_code < 400:
-                    return response
-                if response.status_code not in (429, 500, 502, 503, 504) or attempt == self.retries:
-                    raise self._refused(response)
-            time.sleep(delay)
-            delay *= 2
-        raise AssertionError("unreachable")
+        return with_retries(
+            lambda: self._client.request(method, f"{self.url}{path}"),
+            self.retries,
+            self._unreachable,
+            self._refused,
+        )
 
     def _unreachable(self, exc: Exception) -> GenerationError:
         return GenerationError(
