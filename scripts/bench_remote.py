@@ -5,13 +5,16 @@ Two servers, started here on 127.0.0.1:
 - ``python -m llama_cpp.server`` with the fast test model: llama-cpp-python's server runs
   one request at a time, so 4 at once take about 4x one (what a single-slot server gives);
 - a stand-in with 4 slots that streams a fixed reply at a fixed pace (no model): what the
-  client side does with a server that serves in parallel (vLLM, llama-server -np 4).
+  client side does with a server that serves in parallel;
+- with ``--llama-server PATH``, llama.cpp's own server binary (not installed by this
+  project; build it from llama.cpp) with 4 parallel slots (``-np 4``) on the fast model.
 
-    .venv/bin/python scripts/bench_remote.py
+    .venv/bin/python scripts/bench_remote.py [--llama-server PATH]
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
@@ -114,6 +117,9 @@ def measure(name: str, settings: Settings, embedder: E5Embedder) -> None:
 
 
 def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--llama-server", type=Path, help="a llama.cpp llama-server binary: adds a 4-slot row")
+    cli = ap.parse_args()
     offline_environment()
     tmp = Path(tempfile.mkdtemp(prefix="rag-remote-"))
     base = Settings(corpus_dir=PROJECT_ROOT / "seeds", index_dir=tmp / "index")
@@ -122,11 +128,11 @@ def main() -> None:
     servers: list[subprocess.Popen[bytes]] = []
     try:
         port = free_port()
-        args = ["--model", str(bundled_model_path("fast")), "--model_alias", "fast", "--host", "127.0.0.1"]
-        args += ["--port", str(port), "--n_ctx", "2048", "--n_threads", str(os.cpu_count() or 2)]
+        opts = ["--model", str(bundled_model_path("fast")), "--model_alias", "fast", "--host", "127.0.0.1"]
+        opts += ["--port", str(port), "--n_ctx", "2048", "--n_threads", str(os.cpu_count() or 2)]
         servers.append(
             subprocess.Popen(
-                [sys.executable, "-m", "llama_cpp.server", *args, "--verbose", "0"],
+                [sys.executable, "-m", "llama_cpp.server", *opts, "--verbose", "0"],
                 stderr=subprocess.DEVNULL,
             )
         )
@@ -144,6 +150,20 @@ def main() -> None:
         wait(f"http://127.0.0.1:{port}/v1/models", servers[-1])
         stand_in = base.model_copy(update={"llm_url": f"http://127.0.0.1:{port}/v1", "llm_model": "stand-in"})
         measure("stand-in server with parallel slots (no model)", stand_in, embedder)
+
+        if cli.llama_server:
+            port = free_port()
+            threads = str(os.cpu_count() or 2)
+            flags = ["-m", str(bundled_model_path("fast")), "--alias", "fast", "-np", "4", "-c", "8192"]
+            flags += ["-t", threads, "--host", "127.0.0.1", "--port", str(port)]
+            servers.append(
+                subprocess.Popen(
+                    [str(cli.llama_server), *flags], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+                )
+            )
+            wait(f"http://127.0.0.1:{port}/v1/models", servers[-1])
+            parallel = base.model_copy(update={"llm_url": f"http://127.0.0.1:{port}/v1", "llm_model": "fast"})
+            measure("llama-server -np 4, fast model (4 slots)", parallel, embedder)
     finally:
         for server in servers:
             server.terminate()
