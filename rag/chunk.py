@@ -96,7 +96,7 @@ def heading_path(sections: list[Section], pos: int) -> str:
 
 def topic(sentence: str) -> str:
     """The name a sentence opens with (within its first few characters), or '': in Chinese and
-    English alike the opening name is what the sentence is about ("华夏银行率先……")."""
+    English alike the opening name is what the sentence is about ("某公司率先……")."""
     folded = fold(sentence).lstrip()
     if folded.startswith(tuple(p for p in LANG.pronouns if not p.isascii())):
         return ""  # "该行……": about what came before

@@ -32,11 +32,15 @@ log = logging.getLogger(__name__)
 
 
 class Index:
-    def __init__(self, settings: Settings, embedder: Embedder, snapshot: Snapshot) -> None:
+    def __init__(
+        self, settings: Settings, embedder: Embedder, snapshot: Snapshot, fresh: bool = False
+    ) -> None:
+        """``fresh``: the snapshot was just built from the corpus, so there is no need to hash
+        every file again to know that it matches."""
         self.settings = settings
         self.embedder = embedder
         self.snapshot = snapshot
-        self.stale: str | None = snapshot.staleness(settings, embedder)
+        self.stale: str | None = None if fresh else snapshot.staleness(settings, embedder)
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder) -> Index:
@@ -47,7 +51,7 @@ class Index:
     def build(cls, settings: Settings, embedder: Embedder, progress: Progress | None = None) -> Index:
         """Build (or update) the index of ``settings.corpus_dir`` and open it."""
         build_index(settings, embedder, progress)
-        return cls.open(settings, embedder)
+        return cls(settings, embedder, Snapshot.load(settings), fresh=True)
 
     @property
     def docs(self) -> dict[str, Document]:
@@ -75,7 +79,7 @@ class Index:
         """Bring the index up to date with the corpus folder and serve the new build."""
         report = build_index(self.settings, self.embedder, progress, wait=wait)
         self.snapshot = Snapshot.load(self.settings)
-        self.stale = self.snapshot.staleness(self.settings, self.embedder)
+        self.stale = None  # just built from the corpus
         return report
 
     def add(self, paths: list[Path], progress: Progress | None = None) -> BuildReport:

@@ -3,8 +3,8 @@
 Everything works on folded text (see ``normalize.fold``), so traditional and simplified
 spellings of a word are one word. Segmentation is jieba's, with its own dictionary and HMM
 for unknown words; the corpus adds only statistics (how many chunks hold each token), from
-which ``idf`` says how specific a word is *here*: "银行" is generic in a banking corpus and
-rare in a medical one.
+which ``idf`` says how specific a word is *here*: "患者" is generic in a medical corpus and
+rare in a legal one.
 """
 
 from __future__ import annotations

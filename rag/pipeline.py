@@ -27,6 +27,7 @@ from .models import resolve_model_path
 from .question import Question
 from .retrieve import HybridRetriever, Retriever
 from .settings import Settings
+from .snapshot import Snapshot
 from .types import Answer, Document, Hit
 
 
@@ -151,7 +152,7 @@ class Pipeline:
         ``IndexBusyError``."""
         with self._lock:
             report = build_index(self.settings, self.embedder, progress, wait=wait)
-            self._index = Index.open(self.settings, self.embedder)
+            self._index = Index(self.settings, self.embedder, Snapshot.load(self.settings), fresh=True)
             self._retriever = None
             return report
 

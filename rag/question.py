@@ -5,8 +5,8 @@ raw text again. Nothing here knows any field: names are found by grammar (part-o
 words jieba does not know, Latin names, 《titles》 and quotes), years and figures by
 ``figures``, and the words of the language come from ``language.json``.
 
-Follow-ups are resolved against the conversation: a pronoun ("它", "该行", "it") takes the
-previous question's name, an elliptical question ("那2023年呢？", "电机呢？", "其他银行呢？")
+Follow-ups are resolved against the conversation: a pronoun ("它", "该公司", "it") takes the
+previous question's name, an elliptical question ("那2023年呢？", "电机呢？", "其他公司呢？")
 takes the previous question and swaps in what it changes, and a question that names nothing
 inherits the previous question's names and years.
 """
@@ -40,7 +40,7 @@ class Question:
     figures: tuple[Figure, ...]  # its other figures (not years)
     terms: tuple[str, ...]  # its content words, names included, question words excluded
     focus: tuple[str, ...]  # the words next to the question word: the measure asked about
-    exclude: tuple[str, ...] = ()  # names the user asked to leave out ("其他银行呢")
+    exclude: tuple[str, ...] = ()  # names the user asked to leave out ("其他公司呢")
     previous: tuple[tuple[str, str], ...] = field(default=())  # the turn it was resolved with
 
     @property
@@ -230,7 +230,7 @@ def _substitute(q: Question, prev: Question, other: str | None) -> tuple[Questio
     if relative:
         swapped = [t for t in swapped if t != relative[0]]
     if other and prev.names:
-        # "其他银行呢": the same question about others than the one just asked about
+        # "其他公司呢": the same question about others than the one just asked about
         phrase = _phrase(prev, prev.names[0])
         return read(q.text, query.replace(phrase, _strip_markers(folded), 1)), prev.names[:1]
     if q.names and prev.names:

@@ -114,13 +114,11 @@ class Snapshot:
     tokens: list[list[str]]
     faiss_index: Any  # None when the vectors live in Milvus
     lexicon: Lexicon
-    store: Store = field(init=False, repr=False)
-    milvus: Store | None = field(default=None, repr=False)
+    store: Store = field(repr=False)  # dense and keyword search: FaissStore or MilvusStore
     _row_of_vid: dict[int, int] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self._row_of_vid = {vid: row for row, vid in enumerate(self.vids)}
-        self.store = self.milvus or FaissStore(self.faiss_index, self.vids, self.tokens)
 
     @classmethod
     def load(cls, settings: Settings) -> Snapshot:
@@ -157,9 +155,10 @@ class Snapshot:
             store = MilvusStore(
                 manifest.store_uri, manifest.store_collection, manifest.dim, nprobe=settings.ann_nprobe
             )
-            if store.count() != len(rows):  # a build killed after updating the collection
-                log.warning("the Milvus collection holds %d vectors for %d chunks", store.count(), len(rows))
-            return cls(path, manifest, docs, chunks, vids, tokens, None, lexicon, milvus=store)
+            held = store.count()
+            if held != len(rows):  # a build killed after updating the collection
+                log.warning("the Milvus collection holds %d vectors for %d chunks", held, len(rows))
+            return cls(path, manifest, docs, chunks, vids, tokens, None, lexicon, store)
         index = _read_vectors(path / "vectors.faiss")
         dense.configure(index, settings)
         if index.ntotal != len(rows) or index.d != manifest.dim:
@@ -167,7 +166,9 @@ class Snapshot:
                 f"index in {path} holds {index.ntotal} vectors of dim {index.d} for {len(rows)} chunks "
                 f"(manifest dim {manifest.dim}): rebuild with `rag index`"
             )
-        return cls(path, manifest, docs, chunks, vids, tokens, index, lexicon)
+        return cls(
+            path, manifest, docs, chunks, vids, tokens, index, lexicon, FaissStore(index, vids, tokens)
+        )
 
     def staleness(self, settings: Settings, embedder: Embedder) -> str | None:
         """Why this index does not match settings and corpus, or None when it does."""

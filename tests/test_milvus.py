@@ -22,6 +22,7 @@ from rag.settings import Settings
 from rag.snapshot import Snapshot
 from rag.stores.milvus import MilvusStore
 from tests.fakes import HashingEmbedder
+from tests.ports import free_port
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -98,9 +99,7 @@ def test_retrieval_through_milvus_matches_faiss(settings: Settings, e5: E5Embedd
 
 @pytest.fixture
 def milvus_server(tmp_path: Path) -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
+    port = free_port()
     cli = Path(sys.executable).with_name("milvus-lite")
     server = subprocess.Popen(
         [

@@ -3,7 +3,6 @@ the real server on 127.0.0.1 (seeds index, bundled chat model)."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 
 import httpx
@@ -11,20 +10,15 @@ import pytest
 
 from rag.pipeline import Pipeline
 from rag.ui import serve
+from tests.ports import free_port
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def api(seed_pipeline: Pipeline) -> Iterator[str]:
     settings = seed_pipeline.settings.model_copy(
-        update={"port": _free_port(), "auth_user": "alice", "auth_password": "pw"}
+        update={"port": free_port(), "auth_user": "alice", "auth_password": "pw"}
     )
     pipeline = Pipeline(settings, embedder=seed_pipeline.embedder, generator=seed_pipeline.generator)
     pipeline._index = seed_pipeline.index

@@ -5,7 +5,6 @@ embeddings against a stand-in server of the bundled e5 model (tests/embedding_se
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -23,6 +22,7 @@ from rag.index import Index
 from rag.pipeline import Pipeline
 from rag.remote_embed import RemoteEmbedder
 from rag.settings import Settings
+from tests.ports import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -35,15 +35,9 @@ QUESTION = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def model_server(fast_model_path: Path) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     args = ["--model", str(fast_model_path), "--model_alias", "fast", "--host", "127.0.0.1"]
     args += [
         "--port",
@@ -119,7 +113,7 @@ def test_a_cancel_signal_closes_the_stream(model_server: str) -> None:
 
 
 def test_a_server_that_is_down_or_a_wrong_model_is_a_clear_error(model_server: str) -> None:
-    down = OpenAIGenerator(f"http://127.0.0.1:{_free_port()}", "fast", retries=1)
+    down = OpenAIGenerator(f"http://127.0.0.1:{free_port()}", "fast", retries=1)
     started = time.perf_counter()
     with pytest.raises(
         GenerationError, match=r"cannot reach the model server at .* check RAG_LLM_URL"
@@ -134,7 +128,7 @@ def test_a_server_that_is_down_or_a_wrong_model_is_a_clear_error(model_server: s
 
 @pytest.fixture(scope="module")
 def embedding_server() -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "tests.embedding_server", str(port)])
     url = f"http://127.0.0.1:{port}/v1"
     deadline = time.time() + 120
@@ -171,4 +165,4 @@ def test_an_index_built_with_remote_embeddings_matches_the_local_one(
     with pytest.raises(ModelError, match="answered 404 for model 'bge-m3'"):
         RemoteEmbedder(embedding_server, "bge-m3", retries=0).embed_queries(["问题"])
     with pytest.raises(ModelError, match="cannot reach the embedding server"):
-        RemoteEmbedder(f"http://127.0.0.1:{_free_port()}", "x", retries=0).embed_queries(["问题"])
+        RemoteEmbedder(f"http://127.0.0.1:{free_port()}", "x", retries=0).embed_queries(["问题"])

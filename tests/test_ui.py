@@ -1,4 +1,3 @@
-import socket
 import threading
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from rag.library import safe_name as _safe_name
 from rag.pipeline import Pipeline
 from rag.settings import PROJECT_ROOT, Settings
 from rag.ui import _history, examples, launch_kwargs, message_text, pumped, serve
+from tests.ports import free_port
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 
@@ -96,7 +96,7 @@ def test_a_served_ui_with_a_login_refuses_clients_without_it(seed_pipeline: Pipe
     from gradio_client import Client
 
     settings = seed_pipeline.settings.model_copy(
-        update={"port": _free_port(), "auth_user": "alice", "auth_password": "pw"}
+        update={"port": free_port(), "auth_user": "alice", "auth_password": "pw"}
     )
     pipeline = Pipeline(settings, embedder=seed_pipeline.embedder, generator=seed_pipeline.generator)
     pipeline._index = seed_pipeline.index
@@ -112,15 +112,9 @@ def test_a_served_ui_with_a_login_refuses_clients_without_it(seed_pipeline: Pipe
         app.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(seed_pipeline: Pipeline) -> Any:
-    settings = seed_pipeline.settings.model_copy(update={"port": _free_port()})
+    settings = seed_pipeline.settings.model_copy(update={"port": free_port()})
     pipeline = Pipeline(settings, embedder=seed_pipeline.embedder, generator=seed_pipeline.generator)
     pipeline._index = seed_pipeline.index
     app = serve(settings, pipeline, block=False)
@@ -282,7 +276,7 @@ def library_server(seed_pipeline: Pipeline, tmp_path_factory: pytest.TempPathFac
     root = tmp_path_factory.mktemp("library")
     shutil.copytree(seed_pipeline.settings.corpus_dir, root / "corpus")
     settings = seed_pipeline.settings.model_copy(
-        update={"corpus_dir": root / "corpus", "index_dir": root / "index", "port": _free_port()}
+        update={"corpus_dir": root / "corpus", "index_dir": root / "index", "port": free_port()}
     )
     pipeline = Pipeline(settings, embedder=seed_pipeline.embedder, generator=seed_pipeline.generator)
     app = serve(settings, pipeline, block=False)
