@@ -14,7 +14,7 @@ from pathlib import Path
 from .clean import Cleaner
 from .errors import CorpusError
 from .loaders import LOADERS, SUFFIXES, Block, Extracted
-from .normalize import has_mojibake, remove_mojibake, split_sentences, strip_pinyin
+from .normalize import drop_invisible, has_mojibake, remove_mojibake, split_sentences, strip_pinyin
 from .types import Document, Mark, Removal, Section, Table
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,8 @@ def _assemble(ex: Extracted) -> _Assembled:
 
     for block in ex.blocks:
         chars_in += _content_chars(block.text)
-        text = cleaner.line(block.text) if ex.web else re.sub(r"\s+", " ", strip_pinyin(block.text)).strip()
+        raw = drop_invisible(block.text)
+        text = cleaner.line(raw) if ex.web else re.sub(r"\s+", " ", strip_pinyin(raw)).strip()
         if not text:
             blank = bool(parts)
             if block.kind == "text":

@@ -29,8 +29,20 @@ _MOJIBAKE_RUN_RE = re.compile(
 )
 _STRAY_Q_RE = re.compile(f"(?<=[{CJK}%，。])\\?+(?=[{CJK}])")
 
+# Invisible marks that real text carries. Zero-width spaces, word joiners, soft hyphens and
+# byte-order marks inside a line (common in text copied from web pages) split words and
+# figures for search and checks, so ingestion drops them; joiners and direction marks are
+# part of some scripts and stay.
+TEXT_MARKS = frozenset("\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad\u061c\u2066\u2067\u2068\u2069")
+_INVISIBLE_RE = re.compile("[\u200b\u2060\ufeff\u00ad]")
+
 SENTENCE_END = "。！？；!?;"
 _SENT_RE = re.compile(f'[^{SENTENCE_END}\n]*(?:[{SENTENCE_END}]+[”’」』"]?|\n|$)')
+
+
+def drop_invisible(text: str) -> str:
+    """The text without zero-width spaces, word joiners, soft hyphens and stray byte-order marks."""
+    return _INVISIBLE_RE.sub("", text)
 
 
 def strip_pinyin(text: str) -> str:

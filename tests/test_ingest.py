@@ -323,3 +323,15 @@ def test_a_corpus_of_messy_shapes_keeps_exactly_the_article_text(tmp_path: Path)
     assert docs["pinyin.txt"].chars_in == size  # the annotations were never text
     assert docs["gbk.txt"].text == notice and docs["gbk.txt"].kept_share == 1.0
     assert docs["big5.txt"].text == "停電通知：明日9點至12點檢修。"
+
+
+def test_text_with_invisible_marks_or_a_few_broken_characters_is_kept(tmp_path: Path) -> None:
+    # found on real news files: web copies carry zero-width spaces between items, and a short
+    # file cut from a longer one may start with a broken character; both were refused once
+    spaced = "获奖名单： 最佳影片：甲 \u200b最佳导演：乙 \u200b 颁奖日期为6月\u200b12日，共\u00ad有12个奖项。"
+    (tmp_path / "spaced.txt").write_text(spaced, encoding="utf-8")
+    doc = load_document(tmp_path / "spaced.txt")
+    assert "\u200b" not in doc.text and "\u00ad" not in doc.text
+    assert "6月12日" in doc.text and "共有12个奖项" in doc.text
+    (tmp_path / "cut.txt").write_bytes(b"\xef\xbf\xbd\xef\xbf\xbd" + "宣言倡议全球的信息科技业者抵制第二届大会。".encode())
+    assert "第二届大会" in load_document(tmp_path / "cut.txt").text

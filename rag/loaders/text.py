@@ -7,6 +7,7 @@ import re
 import unicodedata
 
 from ..errors import CorpusError
+from ..normalize import TEXT_MARKS
 from . import Block, Extracted
 
 
@@ -24,13 +25,16 @@ def decode(raw: bytes, name: str) -> str:
     return text
 
 
-IMPLAUSIBLE_SHARE = 0.02  # a few broken characters in a long file are kept; more is not text
+# Text with some broken characters (a damaged copy, a stray private-use glyph) is kept: its
+# readable part is worth indexing. Only text that is mostly broken is not text at all.
+IMPLAUSIBLE_SHARE = 0.3
 
 
 def _implausible_share(text: str) -> float:
     """Share of characters no document is written in: unassigned, private use, surrogates,
-    format marks (a few are fine: joiners, direction marks), the replacement character and
-    control characters other than whitespace."""
+    the replacement character, control characters other than whitespace, and format
+    characters other than the invisible marks real text carries (zero-width spaces and
+    joiners, direction marks, soft hyphens, byte-order marks), which cleaning removes or keeps."""
     sample = text[:20000]
     if not sample:
         return 0.0
@@ -38,7 +42,8 @@ def _implausible_share(text: str) -> float:
         1
         for ch in sample
         if ch == "\ufffd"
-        or (unicodedata.category(ch) in ("Cn", "Co", "Cs", "Cf"))
+        or (unicodedata.category(ch) in ("Cn", "Co", "Cs"))
+        or (unicodedata.category(ch) == "Cf" and ch not in TEXT_MARKS)
         or (unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f\v")
     )
     return bad / len(sample)
