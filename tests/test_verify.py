@@ -154,3 +154,27 @@ def test_ordinals_and_counts_written_in_chinese_are_figures() -> None:
     assert check("中国女篮排名第二[16]。", "中国女篮小组赛最终排名？", race).verified
     assert not check("中国女篮排名第三[16]。", "中国女篮小组赛最终排名？", race).verified
     assert check("预计加息四次[16]。", "美联储预计加息几次？", race).verified
+
+
+def test_a_date_does_not_answer_who_or_where() -> None:
+    from rag.verify import answers_the_type
+
+    funeral = passage(6, "据报道，前总统的葬礼将于9月3日在莫斯科圆柱大厅举行。")
+    for sentence, question, expected in [
+        ("葬礼将在9月3日举行[6]。", "前总统的葬礼将在哪里举行？", False),
+        ("葬礼将在莫斯科圆柱大厅举行[6]。", "前总统的葬礼将在哪里举行？", True),
+        ("葬礼将在9月3日举行[6]。", "前总统的葬礼什么时候举行？", True),
+        (
+            "The funeral is on 3 September [6].",
+            "Where will the funeral of the former president be held?",
+            False,
+        ),
+    ]:
+        c = check(sentence, question, funeral)
+        assert c.verified, (sentence, c.reason)
+        assert answers_the_type([c], read(question)) is expected, sentence
+    race = passage(7, "2023年滨江马拉松于4月9日开跑，男子全程冠军由肯尼亚选手基普罗普获得。")
+    c = check("男子全程冠军是4月9日[7]。", "2023年滨江马拉松男子全程冠军是谁？", race)
+    assert c.verified and not answers_the_type([c], read("2023年滨江马拉松男子全程冠军是谁？"))
+    c = check("男子全程冠军是基普罗普[7]。", "2023年滨江马拉松男子全程冠军是谁？", race)
+    assert answers_the_type([c], read("2023年滨江马拉松男子全程冠军是谁？"))
