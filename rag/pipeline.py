@@ -102,6 +102,8 @@ class Pipeline:
                     self.settings.llm_model,
                     self.settings.llm_api_key,
                     timeout_s=self.settings.answer_timeout_s,
+                    api=self.settings.llm_api,
+                    template=self.settings.llm_template,
                 )
             if self._generator is None:
                 self._generator = LlamaGenerator(

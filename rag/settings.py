@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     )
     llm_model: str = Field("default", description="the model name to ask the server for (RAG_LLM_URL)")
     llm_api_key: str | None = Field(None, description="API key for the model server, if it wants one")
+    llm_api: Literal["chat", "completions"] = Field(
+        "chat", description="the server's endpoint: /v1/chat/completions, or /v1/completions with a template"
+    )
+    llm_template: str = Field(
+        "chatml", description="with llm_api=completions: how messages become one prompt (chat_templates.json)"
+    )
     llm_concurrency: int = Field(
         4, ge=1, description="answers generated at once with a model server (in-process: always 1)"
     )
@@ -107,6 +113,18 @@ class Settings(BaseSettings):
     def model_concurrency(self) -> int:
         """How many answers may be generated at once: one in-process model serves one."""
         return self.llm_concurrency if self.llm_url else 1
+
+    @field_validator("llm_template")
+    @classmethod
+    def _known_template(cls, value: str) -> str:
+        from .errors import ConfigError
+        from .generators.templates import template
+
+        try:
+            template(value)
+        except ConfigError as exc:  # pydantic reports ValueErrors with the field's name
+            raise ValueError(str(exc)) from exc
+        return value
 
     @field_validator(
         "model_path",

@@ -82,6 +82,29 @@ def test_greedy_answers_through_the_server_match_the_model_in_process(
     assert remote.stats.generated_tokens > 0 and remote.stats.first_token_s > 0
 
 
+def test_a_server_with_only_completions_gets_the_chat_as_one_templated_prompt(
+    model_server: str, fast_generator: LlamaGenerator, seed_settings: Settings, seed_index: Index
+) -> None:
+    # /v1/completions with the ChatML template: the same prompt the model's own template
+    # writes, so greedy decoding gives the same text as the chat endpoint and as in-process
+    remote = OpenAIGenerator(model_server, "fast", api="completions", template="chatml")
+    expected = "".join(fast_generator.stream(QUESTION, 40))
+    assert "".join(remote.stream(QUESTION, 40)) == expected
+    assert remote.stats.generated_tokens > 0
+    settings = seed_settings.model_copy(
+        update={"llm_url": model_server, "llm_model": "fast", "llm_api": "completions"}
+    )
+    through_server = Pipeline(settings, embedder=seed_index.embedder)
+    in_process = Pipeline(seed_settings, embedder=seed_index.embedder, generator=fast_generator)
+    through_server._index = in_process._index = seed_index
+    question = "苏商银行欺诈风险标签准确率提升了多少？"
+    a, b = through_server.ask(question), in_process.ask(question)
+    assert (a.text, a.raw_text) == (b.text, b.raw_text)
+    # a wrong template is a different prompt, so a different text: the template matters
+    other = OpenAIGenerator(model_server, "fast", api="completions", template="llama3")
+    assert "".join(other.stream(QUESTION, 40)) != expected
+
+
 def test_the_pipeline_gives_the_same_answers_through_a_model_server(
     model_server: str, seed_settings: Settings, seed_index: Index, fast_generator: LlamaGenerator
 ) -> None:

@@ -37,3 +37,28 @@ def test_readme_lists_every_setting() -> None:
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     for name in Settings.model_fields:
         assert f"RAG_{name.upper()}" in readme, name
+
+
+def test_an_unknown_chat_template_names_the_ones_there_are(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rag.generators.templates import templates
+
+    monkeypatch.setenv("RAG_LLM_TEMPLATE", "vicuna")
+    assert main(["ask", "问题"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: setting 'llm_template' is invalid") and "'vicuna'" in err
+    assert all(name in err for name in templates()) and "\n" not in err
+
+
+def test_a_chat_template_writes_the_conversation_and_opens_the_reply() -> None:
+    from rag.generators.templates import template
+
+    prompt = template("chatml").render(
+        [{"role": "system", "content": "只根据资料回答。"}, {"role": "user", "content": "问题？"}]
+    )
+    assert prompt == (
+        "<|im_start|>system\n只根据资料回答。<|im_end|>\n<|im_start|>user\n问题？<|im_end|>\n"
+        "<|im_start|>assistant\n"
+    )
+    assert template("llama3").render([{"role": "user", "content": "Q?"}]).startswith("<|begin_of_text|>")

@@ -1,5 +1,6 @@
 """A remote model: any server that speaks OpenAI's ``/v1/chat/completions`` (llama.cpp's
-server, vLLM, SGLang, a hosted endpoint).
+server, vLLM, SGLang, a hosted endpoint), or only ``/v1/completions``: then the messages are
+written as one prompt with the served model's chat template (``templates``).
 
 There is no model lock here: each request is its own HTTP stream, so several users are
 served at once, as many as the server's slots allow (``RAG_LLM_CONCURRENCY`` bounds how
@@ -26,6 +27,7 @@ import httpx
 from ..errors import GenerationError
 from ..openai_http import RETRIES, base_url, client, with_retries
 from . import GenerationStats, Message
+from .templates import template as chat_template
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +41,12 @@ class OpenAIGenerator:
         timeout_s: float = 300.0,
         seed: int = 0,
         retries: int = RETRIES,
+        api: str = "chat",
+        template: str = "chatml",
     ) -> None:
         self.url = base_url(url)
+        self.api = api
+        self.template = chat_template(template) if api == "completions" else None
         self.model = model
         self.timeout_s = timeout_s
         self.seed = seed
@@ -70,9 +76,8 @@ class OpenAIGenerator:
         self, messages: list[Message], max_tokens: int, cancel: threading.Event | None = None
     ) -> Iterator[str]:
         self.check()
-        body = {
+        body: dict[str, Any] = {
             "model": self.model,
-            "messages": messages,
             "max_tokens": max_tokens,
             "stream": True,
             "temperature": 0.0,
@@ -83,6 +88,11 @@ class OpenAIGenerator:
             "repeat_penalty": 1.0,
             "stream_options": {"include_usage": True},
         }
+        if self.template is not None:
+            body["prompt"] = self.template.render(messages)
+            body["stop"] = self.template.stop
+        else:
+            body["messages"] = messages
         stats = GenerationStats()
         started = time.perf_counter()
         try:
@@ -94,7 +104,7 @@ class OpenAIGenerator:
                     usage = data.get("usage") or {}
                     stats.prompt_tokens = usage.get("prompt_tokens", stats.prompt_tokens)
                     for choice in data.get("choices") or []:
-                        delta = (choice.get("delta") or {}).get("content")
+                        delta = _text_of(choice)
                         if delta:
                             if stats.generated_tokens == 0:
                                 stats.first_token_s = time.perf_counter() - started
@@ -126,7 +136,7 @@ class OpenAIGenerator:
 
     def _open_stream(self, body: dict[str, Any]) -> httpx.Response:
         """The streaming response, retried with backoff while it fails before any text."""
-        url = f"{self.url}/chat/completions"
+        url = f"{self.url}/completions" if self.template else f"{self.url}/chat/completions"
         return with_retries(
             lambda: self._client.send(self._client.build_request("POST", url, json=body), stream=True),
             self.retries,
@@ -168,6 +178,11 @@ class OpenAIGenerator:
             f"the model server at {self.url} answered {response.status_code}: {detail}",
             zh=f"模型服务 {self.url} 出错（{response.status_code}）：请稍后重试。",
         )
+
+
+def _text_of(choice: dict[str, Any]) -> str | None:
+    """The new text of a streamed choice: ``delta.content`` (chat) or ``text`` (completions)."""
+    return (choice.get("delta") or {}).get("content") or choice.get("text")
 
 
 def _events(response: httpx.Response) -> Iterator[dict[str, Any]]:
