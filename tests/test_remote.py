@@ -123,6 +123,60 @@ def test_the_pipeline_gives_the_same_answers_through_a_model_server(
         assert a.generated_tokens > 0
 
 
+def test_both_stores_and_both_generators_give_the_same_answers(
+    model_server: str,
+    seed_settings: Settings,
+    seed_index: Index,
+    fast_generator: LlamaGenerator,
+    tmp_path: Path,
+) -> None:
+    """The pipeline over each store (FAISS, milvus-lite) with each generator (in-process, a model
+    server): the same passages, the same answers; and documents added and removed through the
+    pipeline on Milvus with the remote generator are answered from, then gone."""
+    import shutil
+
+    from rag.stores.milvus import MilvusStore
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(seed_settings.corpus_dir, corpus)
+    milvus = seed_settings.model_copy(
+        update={"corpus_dir": corpus, "index_dir": tmp_path / "index", "store": "milvus"}
+    )
+    remote = {"llm_url": model_server, "llm_model": "fast"}
+    pipelines = {
+        ("faiss", "in-process"): Pipeline(
+            seed_settings, embedder=seed_index.embedder, generator=fast_generator
+        ),
+        ("faiss", "server"): Pipeline(seed_settings.model_copy(update=remote), embedder=seed_index.embedder),
+        ("milvus", "in-process"): Pipeline(milvus, embedder=seed_index.embedder, generator=fast_generator),
+        ("milvus", "server"): Pipeline(milvus.model_copy(update=remote), embedder=seed_index.embedder),
+    }
+    for (store, _), p in pipelines.items():
+        if store == "faiss":
+            p._index = seed_index
+    assert isinstance(pipelines["milvus", "server"].index.snapshot.store, MilvusStore)
+    answers = []
+    for question in ("苏商银行欺诈风险标签准确率提升了多少？", "平安银行用的是哪个版本的模型？"):
+        results = {
+            combo: (a.text, a.abstained, [c.chunk.chunk_id for c in a.citations])
+            for combo, p in pipelines.items()
+            for a in [p.ask(question)]
+        }
+        assert len(set(map(repr, results.values()))) == 1, results
+        answers.append(results["milvus", "server"])
+    assert "35%" in answers[0][0] and not answers[0][1]  # a real answer, not four refusals
+
+    both = pipelines["milvus", "server"]
+    upload = tmp_path / "潮汐电站.md"
+    upload.write_text(
+        "# 潮汐电站\n\n东岬潮汐电站去年发电量为12亿千瓦时，装机容量为80兆瓦。", encoding="utf-8"
+    )
+    both.add_documents([upload])
+    assert both.retrieve("东岬潮汐电站的装机容量是多少？", k=1)[0].chunk.doc_id == "潮汐电站.md"
+    both.remove_documents(["潮汐电站.md"])
+    assert all(h.chunk.doc_id != "潮汐电站.md" for h in both.retrieve("东岬潮汐电站的装机容量", k=5))
+
+
 def test_a_cancel_signal_closes_the_stream(model_server: str) -> None:
     remote = OpenAIGenerator(model_server, "fast")
     cancel = threading.Event()
