@@ -91,3 +91,25 @@ def test_an_index_over_the_threshold_is_saved_as_ivf_and_updates_incrementally(
     (row, _score), *_ = retriever.dense("新文章 测试银行部署了新的大模型，效率提升50%。", 3)
     assert data.chunks[row].doc_id == "new.md"  # the new vector is in the IVF lists
     assert all(h.doc_id != "001_52125b8569c8db8d.txt" for h in retriever.retrieve("银行", 20))
+
+
+def test_a_search_runs_on_one_thread_and_leaves_the_thread_setting_as_it_was() -> None:
+    import faiss
+
+    from rag.stores.faiss import FaissStore
+
+    index = vectors.exact(32)
+    data = _unit(200)
+    index.add_with_ids(data, np.arange(200, dtype=np.int64))
+    store = FaissStore(index, list(range(200)), [])
+    faiss.omp_set_num_threads(2)
+    seen = []
+    real_search = index.search
+
+    def spy(query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        seen.append(faiss.omp_get_max_threads())
+        return real_search(query, k)
+
+    index.search = spy
+    assert store.search(data[7:8], 3)[0][0] == 7
+    assert seen == [1] and faiss.omp_get_max_threads() == 2  # index builds keep both cores
