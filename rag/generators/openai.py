@@ -45,7 +45,6 @@ class OpenAIGenerator:
         template: str = "chatml",
     ) -> None:
         self.url = base_url(url)
-        self.api = api
         self.template = chat_template(template) if api == "completions" else None
         self.model = model
         self.timeout_s = timeout_s
