@@ -63,6 +63,33 @@ def test_real_answers_pass_with_their_supporting_sentence() -> None:
         assert fact in p.text[a:b]
 
 
+def test_a_name_joined_from_the_question_words_is_an_answer() -> None:
+    # the answer's words are all the question's, but the question never joins them: the
+    # passage's name is the new content; joined as the question has them, they restate it
+    fund = passage(12, "诺安基金推出基于开源框架自主研发的“诺安AI助手”，覆盖投研场景。")
+    watch = passage(13, "智行手表推出智行睡眠模式，夜间自动关闭抬腕亮屏。")
+    drug = passage(14, "本品的成人维持剂量为每日一次，儿童维持剂量需按体重计算。")
+    for sentence, question, p, name in [
+        ("诺安AI助手[12]。", "诺安基金推出的AI助手叫什么名字？", fund, "诺安ai助手"),
+        ("它叫智行睡眠模式[13]。", "智行手表推出的睡眠模式叫什么？", watch, "智行睡眠模式"),
+        (
+            "It is called Nova Sleep Mode [1].",
+            "What is the sleep mode of the Nova watch called?",
+            passage(1, "The Nova watch ships with Nova Sleep Mode."),
+            "nova sleep mode",
+        ),
+    ]:
+        c = check(sentence, question, p)
+        assert c.verified and c.names == [name], (sentence, c.reason, c.names)
+    for sentence, question, p in [
+        ("成人维持剂量[14]。", "本品成人的维持剂量是多少？", drug),
+        ("《灯塔》导演[1]。", "《灯塔》的导演是谁？", FILM),
+        ("第十二届海湾电影节最佳影片[1]。", "第十二届海湾电影节最佳影片是哪部？", FILM),
+    ]:
+        c = check(sentence, question, p)
+        assert not c.verified and c.reason == "restates the question", (sentence, c.reason)
+
+
 def test_a_figure_inside_another_figure_is_not_support() -> None:
     c = check("测试后每天节约12小时[5]。", "测试每天节约多少小时？", DATE)
     assert not c.verified and "12" in c.reason

@@ -40,7 +40,9 @@ def novel_words(sentence: str, question: Question, lexicon: Lexicon) -> Novel:
     names = quoted(sentence) + latin_names(sentence) + proper_words(tagged)
     words = []
     for word, flag in tagged:
-        if not is_content(word) or word in LANG.question_words or flag.startswith("m") or word.isdigit():
+        if not is_content(word) or word in LANG.question_words or word in LANG.pronouns:
+            continue  # a pronoun points back at the question's subject: nothing new
+        if flag.startswith("m") or word.isdigit():
             continue
         df = lexicon.df.get(word, 0)
         rare = 0 < df < RARE_SHARE * lexicon.n_chunks
@@ -55,6 +57,32 @@ def novel_words(sentence: str, question: Question, lexicon: Lexicon) -> Novel:
         w for w in dict.fromkeys(words) if not _in_question(w, question) and not any(w in n for n in names)
     ]
     return Novel(names, words)
+
+
+def _squeezed(words: list[str]) -> str:
+    return "".join(w for w in words if is_content(w) and w not in LANG.question_words)
+
+
+def recombined_name(sentence: str, question: Question, texts_folded: list[str]) -> str:
+    """A name the answer builds from the question's own words ("诺安AI助手" for "诺安基金推出的
+    AI助手叫什么"), found as written in a passage; "" when there is none.
+
+    Such an answer holds no word the question lacks, yet it is no echo: the question never
+    joins those words. The longest run of two or more adjacent answer words counts when a
+    passage holds it and the question's content words, read in order without function and
+    question words, do not (so "《剧名》首播时间" still restates "《剧名》的首播时间是？").
+    """
+    words = [w for w, _ in tag(fold(sentence))]
+    asked = _squeezed([w for w, _ in tag(question.folded)])
+    best = ""
+    for i in range(len(words)):
+        for j in range(i + 2, len(words) + 1):
+            run, inner = "".join(words[i:j]), _squeezed(words[i:j])
+            if not (is_content(words[i]) and is_content(words[j - 1])) or len(run) <= len(best):
+                continue
+            if inner not in asked and any(run in t for t in texts_folded):
+                best = run
+    return best
 
 
 def holds_name(text_folded: str, name: str) -> bool:

@@ -22,7 +22,7 @@ from ..lexicon import Lexicon, cut
 from ..normalize import CJK, fold, is_english
 from ..question import Question
 from .markers import is_refusal, parse_markers
-from .names import holds_name, novel_words, word_share
+from .names import holds_name, novel_words, recombined_name, word_share
 from .numbers import holding, novel_figures
 
 _CJK_RE = re.compile(f"[{CJK}]")
@@ -90,7 +90,10 @@ def check_sentence(
     english = is_english(body)
     yesno = question.asks == "yesno" and not figs and not novel.names
     if not figs and not novel.names and not novel.words and not yesno:
-        return _reject(body, cites, "restates the question")
+        joined = recombined_name(body, question, [p.folded for p in passages])
+        if not joined:
+            return _reject(body, cites, "restates the question")
+        novel.names = [joined]
 
     def fig_spans(p: Passage) -> dict[int, list[tuple[int, int]]]:
         return {i: holding(p, f) for i, f in enumerate(figs)}
