@@ -27,6 +27,7 @@ class Language(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     asks: dict[str, list[str]]
+    asks_by_ending: dict[str, list[str]]  # what an elliptic question's last word asks for
     stopwords: list[str]
     pronouns: list[str]
     followup_markers: FollowupMarkers

@@ -72,6 +72,17 @@ def asks_of(folded: str, english: bool) -> str:
     return "what"
 
 
+def asks_by_ending(asks: str, content: list[str]) -> str:
+    """A question with no question word ("乌镇峰会举办时间") asks for what its last word names."""
+    if asks != "what" or not content:
+        return asks
+    last = content[-1]
+    for kind, endings in LANG.asks_by_ending.items():
+        if any(last.endswith(e) for e in endings):
+            return kind
+    return asks
+
+
 def _focus(tagged: list[tuple[str, str]], content: list[str]) -> tuple[str, ...]:
     """Up to two content words nearest the question word (before it, else after it); the last
     two content words when there is none ("2023年温网女单亚军")."""
@@ -119,7 +130,7 @@ def read(text: str, query: str | None = None) -> Question:
         query=query,
         english=english,
         traditional=is_traditional(text),
-        asks=asks_of(folded, english),
+        asks=asks_by_ending(asks_of(folded, english), content),
         names=names,
         years=tuple(yrs),
         figures=other_figs,

@@ -17,6 +17,11 @@ from rag.question import read, resolve
         ("Who won the men's marathon?", "who"),
         ("How many hours does the robot take to charge?", "quantity"),
         ("2023年温网女单亚军", "what"),
+        # no question word: the last word names what is asked for
+        ("第十二届海湾电影节开幕时间", "when"),
+        ("2023年滨江马拉松报名人数", "quantity"),
+        ("阿莫西林胶囊的价格", "quantity"),
+        ("净水器滤网更换日期？", "when"),
     ],
 )
 def test_what_is_asked(text: str, asks: str) -> None:

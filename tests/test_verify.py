@@ -205,3 +205,17 @@ def test_a_date_does_not_answer_who_or_where() -> None:
     assert c.verified and not answers_the_type([c], read("2023年滨江马拉松男子全程冠军是谁？"))
     c = check("男子全程冠军是基普罗普[7]。", "2023年滨江马拉松男子全程冠军是谁？", race)
     assert answers_the_type([c], read("2023年滨江马拉松男子全程冠军是谁？"))
+
+
+def test_a_question_without_a_question_word_wants_what_its_last_word_names() -> None:
+    from rag.verify import answers_the_type
+
+    summit = passage(8, "2023年海湾峰会于11月8日开幕，举行数字公益论坛，介绍减贫经验。")
+    for sentence, question, expected in [
+        ("海湾峰会举行数字公益论坛[8]。", "海湾峰会开幕时间", False),  # says what, not when
+        ("海湾峰会于11月8日开幕[8]。", "海湾峰会开幕时间", True),
+        ("峰会举行数字公益论坛[8]。", "2023年海湾峰会参会人数", False),
+    ]:
+        c = check(sentence, question, summit)
+        assert c.verified, (sentence, c.reason)
+        assert answers_the_type([c], read(question)) is expected, sentence
