@@ -36,6 +36,7 @@ class Question:
     traditional: bool
     asks: str  # who, when, where, quantity, how, why, yesno, which or what
     names: tuple[str, ...]  # proper names, Latin names, titles: the entities it is about
+    titles: tuple[str, ...]  # 《titles》 and “quoted terms”: names the user marked as exact
     years: tuple[int, ...]
     figures: tuple[Figure, ...]  # its other figures (not years)
     terms: tuple[str, ...]  # its content words, names included, question words excluded
@@ -132,6 +133,7 @@ def read(text: str, query: str | None = None) -> Question:
         traditional=is_traditional(text),
         asks=asks_by_ending(asks_of(folded, english), content),
         names=names,
+        titles=_dedupe(quoted(query)),
         years=tuple(yrs),
         figures=other_figs,
         terms=terms,
@@ -270,6 +272,7 @@ def _with(q: Question, exclude: tuple[str, ...] = (), previous: tuple[tuple[str,
         traditional=q.traditional,
         asks=q.asks,
         names=q.names,
+        titles=q.titles,
         years=q.years,
         figures=q.figures,
         terms=q.terms,

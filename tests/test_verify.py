@@ -10,9 +10,9 @@ from rag.verify import check_sentence, is_refusal, parse_markers, split_answer
 LEX = Lexicon()
 
 
-def passage(n: int, text: str, heading: str = "", before: str = "") -> Passage:
+def passage(n: int, text: str, heading: str = "", before: str = "", title: str = "t") -> Passage:
     chunk = Chunk(
-        chunk_id=f"d{n}#000", doc_id=f"d{n}", title="t", text=text, start=0, end=len(text), heading=heading
+        chunk_id=f"d{n}#000", doc_id=f"d{n}", title=title, text=text, start=0, end=len(text), heading=heading
     )
     p = Passage(n=n, hit=Hit(chunk=chunk, score=1.0), text=text, start=0, end=len(text), before=before)
     p.sentences = [(a, b) for a, b, _ in p.sentence_texts()]
@@ -219,3 +219,29 @@ def test_a_question_without_a_question_word_wants_what_its_last_word_names() -> 
         c = check(sentence, question, summit)
         assert c.verified, (sentence, c.reason)
         assert answers_the_type([c], read(question)) is expected, sentence
+
+
+def test_a_passage_that_never_names_a_quoted_title_does_not_answer_about_it() -> None:
+    other = passage(9, "专访导演杨冬：从《重生》到《重生之门》，他拍了三部刑侦片。")
+    c = check("《胡同儿》的导演是杨冬[9]。", "《胡同儿》的导演是谁", other)  # film
+    assert not c.verified and c.reason == "does not name 胡同儿", c.reason
+    c = check("“智慧小苏”的识别率达到90%[4]。", "“智慧小苏”的识别率是多少？", BANK)  # finance
+    assert not c.verified and c.reason == "does not name 智慧小苏", c.reason
+    c = check(
+        "The “Quiet” mode runs at 22 dB [10].",
+        "How loud is the “Quiet” mode?",
+        passage(10, "In Turbo mode the fan runs at 22 dB."),
+    )  # manual, English
+    assert not c.verified and c.reason == "does not name quiet", c.reason
+    # stated in the passage, or in its document's title: it is about the title
+    c = check("《胡同儿》的导演是杨冬[9]。", "《胡同儿》的导演是谁", passage(9, "《胡同儿》由杨冬执导。"))
+    assert c.verified, c.reason
+    titled = passage(11, "本片导演为杨冬，主演为张三。", title="《胡同儿》影片资料")
+    c = check("《胡同儿》的导演是杨冬[11]。", "《胡同儿》的导演是谁", titled)
+    assert c.verified, c.reason
+    c = check(
+        "The Quiet mode runs at 22 dB [12].",
+        "How loud is the “Quiet” mode?",
+        passage(12, "In Quiet mode the fan runs at 22 dB."),
+    )
+    assert c.verified, c.reason

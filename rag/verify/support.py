@@ -7,7 +7,9 @@
 3. The supporting sentence (with the sentence before it and the passage's section label) must
    go with what the question asks about. Its share of the question's names, years and words
    is measured for the confidence; a year or figure of the question that the passage lacks
-   while the supporting sentence gives another one ("2022年" asked, "2021年" stated) rejects it.
+   while the supporting sentence gives another one ("2022年" asked, "2021年" stated) rejects it,
+   and so does a passage that never names a title or quoted term of the question (《胡同儿》
+   asked, a passage about another film cited): the user marked that name as exact.
 """
 
 from __future__ import annotations
@@ -163,7 +165,9 @@ def check_sentence(
     support.agreeing = sum(1 for p in passages if facts and all(holds(p, f) for f in facts))
     support.novel_words = word_share(novel.words, primary.folded) if not cross[primary.n] else 1.0
     support.cross_lingual = cross[primary.n] or question.english != english
-    conflict = _conflict(primary, spans[primary.n], question)
+    conflict = _conflict(primary, spans[primary.n], question) or (
+        "" if cross[primary.n] else _untitled(chosen, question)
+    )
     if conflict:
         return _reject(
             body, [p.n for p in chosen], conflict, figures=figs, names=novel.names, support=support
@@ -272,6 +276,15 @@ def _conflict(p: Passage, span: tuple[int, int], question: Question) -> str:
         rivals = [f for f in near if f.kind == "number" and f.unit and f.unit == asked.unit]
         if rivals:
             return f"about {rivals[0].text}, not {asked.text}"
+    return ""
+
+
+def _untitled(chosen: list[Passage], question: Question) -> str:
+    """A title or quoted term of the question that no supporting passage states, nor its
+    document's title, section or the text before it: the passage is about something else."""
+    for title in question.titles:
+        if not any(holds_name(fold(f"{p.chunk.title} {p.label} {p.before} {p.text}"), title) for p in chosen):
+            return f"does not name {title}"
     return ""
 
 
