@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from .confidence import Calibration, Evidence, best_case, evidence, features
 from .context import Passage, select_passages
 from .errors import InputError
-from .generators import Generator, Message
+from .generators import GenerationStats, Generator, Message
 from .lexicon import Lexicon
 from .normalize import to_traditional
 from .prompts import message, render_user, system_prompt
@@ -134,6 +134,7 @@ class _Run:
     calibration: Calibration
     started: float
     similarity: Callable[[str], float] | None = None
+    generation: GenerationStats = field(default_factory=GenerationStats)  # filled as text is read
     timings: Timings = field(default_factory=Timings)
     kept: list[SentenceCheck] = field(default_factory=list)
     pending: list[SentenceCheck] = field(default_factory=list)  # verified, waiting for the decision
@@ -167,7 +168,7 @@ class _Run:
         if not answers_the_type(self.pending, self.question):
             return []  # e.g. no figure yet for "how many": wait for the sentence that gives one
         sim = self.similarity(check.window) if self.similarity is not None else 1.0
-        feats = features(self.evidence, check, True, sim)
+        feats = features(self.evidence, check, True, sim, self.generation.certainty())
         self.confidence = self.calibration.probability(feats)
         self.signals = feats
         if self.confidence < self.calibration.threshold:
@@ -271,7 +272,7 @@ def ask_stream(
     gen_started = time.perf_counter()
     buffer, raw = "", ""
     verify_s = 0.0
-    stream = generator.stream(messages, settings.max_tokens, cancel)
+    stream = generator.stream(messages, settings.max_tokens, cancel, run.generation)
     try:
         for delta in stream:
             if not raw:
@@ -296,7 +297,7 @@ def ask_stream(
             for text in run.take(check_sentence(sentence, passages, q, lexicon)):
                 yield run.show(text)
     run.timings.generate = time.perf_counter() - gen_started
-    stats = generator.stats
+    stats = run.generation
     notes: list[str] = []
     if run.kept:
         others = select_passages(q, hits, lexicon, max_passages=len(hits), budget=10**6)

@@ -1,8 +1,9 @@
 """One confidence per answer, from the evidence, and the threshold that decides abstention.
 
 The signals (``FEATURES``, each about 0..1) come from retrieval (how close the best passage
-is, whether the passages name what the question names) and from the first answer sentence
-that passes the checks (how much of the question its supporting sentence holds). A logistic
+is, whether the passages name what the question names), from the first answer sentence
+that passes the checks (how much of the question its supporting sentence holds) and from
+the model (how sure it was of the tokens it wrote, where the backend reports it). A logistic
 model turns them into the probability that the answer is right. Its weights and the
 threshold were fitted on development data, and ``rag/data/calibration.json`` records which
 data, how many questions and when; ``rag eval`` shows the coverage/risk curve around it
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +54,7 @@ FEATURES = (
     "cited_dense",  # similarity of the question and the passage the answer cites
     "cited_first",  # the answer cites the passage retrieval ranked first
     "agreeing",  # more than one passage states the answer's facts
+    "certainty",  # geometric mean of the probabilities the model gave the tokens it wrote
 )
 
 
@@ -69,9 +72,13 @@ class Calibration(BaseModel):
     note: str = ""
 
     def probability(self, features: dict[str, float]) -> float:
+        """A signal that is missing (a backend that does not report token probabilities)
+        counts as average: it moves the confidence neither way."""
         z = self.bias
         for k in FEATURES:
-            x = (features.get(k, 0.0) - self.mean.get(k, 0.0)) / (self.scale.get(k, 1.0) or 1.0)
+            if k not in features:
+                continue
+            x = (features[k] - self.mean.get(k, 0.0)) / (self.scale.get(k, 1.0) or 1.0)
             z += self.weights.get(k, 0.0) * x
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
@@ -88,6 +95,7 @@ ANSWER_FEATURES = (
     "typed",
     "cited_first",
     "agreeing",
+    "certainty",
 )
 
 
@@ -148,11 +156,16 @@ def evidence(question: Question, hits: list[Hit], passages: list[Passage], lexic
 
 
 def features(
-    ev: Evidence, check: SentenceCheck | None, typed: bool, similarity: float = 1.0
+    ev: Evidence,
+    check: SentenceCheck | None,
+    typed: bool,
+    similarity: float = 1.0,
+    certainty: float | None = 1.0,
 ) -> dict[str, float]:
-    """The model's inputs; without a sentence (before generation) every answer signal is at its best."""
+    """The model's inputs; without a sentence (before generation) every answer signal is at
+    its best. A ``certainty`` of None (not reported by the backend) leaves that signal out."""
     s = check.support if check is not None else None
-    return {
+    out = {
         "dense": ev.dense,
         "names_found": ev.names_found,
         "years_found": ev.years_found,
@@ -170,6 +183,9 @@ def features(
         "cited_first": float(s.cited_first) if s else 1.0,
         "agreeing": float(s.agreeing > 1) if s else 0.0,
     }
+    if certainty is not None:
+        out["certainty"] = certainty
+    return out
 
 
 # -- fitting (used by `rag eval --fit`) ------------------------------------------------------
@@ -178,8 +194,12 @@ def features(
 def fit(rows: list[dict[str, float]], labels: list[int], l2: float = 1.0, steps: int = 4000) -> Calibration:
     """Logistic regression on standardised signals, by gradient descent with an L2 penalty
     (the threshold is left at 0.5: see ``choose_threshold``)."""
-    raw = np.array([[r.get(k, 0.0) for k in FEATURES] for r in rows], dtype=np.float64)
-    mean = raw.mean(axis=0)
+    raw = np.array([[r.get(k, np.nan) for k in FEATURES] for r in rows], dtype=np.float64)
+    # a signal a row lacks (not reported by its backend) stands at the average of the others
+    with warnings.catch_warnings():  # a signal no row has: its mean is 0
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mean = np.nan_to_num(np.nanmean(raw, axis=0)) if len(rows) else np.zeros(len(FEATURES))
+    raw = np.where(np.isnan(raw), mean, raw)
     scale = raw.std(axis=0)
     scale[scale < 1e-6] = 1.0
     x = (raw - mean) / scale

@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from rag.evaluate import DEFAULT_SET, load_set
-from rag.generators import Message
+from rag.generators import GenerationStats, Message
 from rag.generators.llama import LlamaGenerator
 from rag.models import resolve_model_path
 from rag.pipeline import Pipeline, offline_environment
@@ -67,11 +67,15 @@ class Recording(LlamaGenerator):
     prompts: list[list[Message]]
 
     def stream(
-        self, messages: list[Message], max_tokens: int, cancel: threading.Event | None = None
+        self,
+        messages: list[Message],
+        max_tokens: int,
+        cancel: threading.Event | None = None,
+        stats: GenerationStats | None = None,
     ) -> Iterator[str]:
         if max_tokens > 1:
             self.prompts.append(messages)
-        yield from super().stream(messages, max_tokens, cancel)
+        yield from super().stream(messages, max_tokens, cancel, stats)
 
 
 def child(question: str) -> None:

@@ -57,10 +57,15 @@ class ScriptedGenerator:
         return "computed"
 
     def stream(
-        self, messages: list[Message], max_tokens: int, cancel: threading.Event | None = None
+        self,
+        messages: list[Message],
+        max_tokens: int,
+        cancel: threading.Event | None = None,
+        stats: GenerationStats | None = None,
     ) -> Iterator[str]:
         self.calls.append(messages)
-        self.stats = GenerationStats(prompt_tokens=sum(len(m["content"]) for m in messages))
+        self.stats = stats or GenerationStats()
+        self.stats.prompt_tokens = sum(len(m["content"]) for m in messages)
         for ch in self.reply:
             if cancel is not None and cancel.is_set():
                 return

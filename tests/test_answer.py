@@ -40,6 +40,11 @@ def test_a_verified_answer_below_the_calibrated_threshold_is_withheld_not_shown(
     assert not [e for e in events if isinstance(e, str)]  # nothing of it reached the user
 
 
+def test_a_backend_without_token_probabilities_leaves_certainty_out(make) -> None:
+    answer = make("江苏银行每天可节约9.68小时工作量[1]。").ask("江苏银行每天节约多少工作量？")
+    assert not answer.abstained and "certainty" not in answer.signals
+
+
 def test_verified_answer_with_citation_span(make) -> None:
     pipeline = make("江苏银行每天可节约9.68小时工作量[1][2][3]。")
     answer = pipeline.ask("江苏银行部署DeepSeek后每天节约多少工作量？")
@@ -159,6 +164,7 @@ class TestWithTheDefaultModel:
         assert not answer.abstained and "9.68" in answer.text
         assert any(c.verified and "9.68" in c.text for c in answer.citations)
         assert answer.timings.total > 0 and answer.prompt_tokens > 0
+        assert 0 < answer.signals["certainty"] <= 1  # the model's own sureness is weighed
 
     def test_english_question_gets_english_answer_with_verbatim_figure(self, seed_pipeline: Pipeline) -> None:
         answer = seed_pipeline.ask("How many hours of work per day can Bank of Jiangsu save with DeepSeek?")

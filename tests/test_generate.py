@@ -9,6 +9,7 @@ import pytest
 
 from rag.answer import build_messages
 from rag.errors import GenerationError
+from rag.generators import GenerationStats
 from rag.generators.llama import LlamaGenerator
 from rag.question import read
 
@@ -107,3 +108,22 @@ def test_a_cancel_signal_stops_the_model_at_its_next_token(fast_generator: Llama
     queued = threading.Event()
     queued.set()  # cancelled before the worker reached it: it never runs, and the stream ends
     assert list(fast_generator.stream(LONG, 200, queued)) == []
+
+
+def test_the_model_reports_how_sure_it_was_of_each_token_it_wrote(fast_generator: LlamaGenerator) -> None:
+    stats = GenerationStats()
+    pieces = fast_generator.stream(QUESTION, 16, stats=stats)
+    first = next(pieces)
+    behind_first = len(stats.token_probs)  # in step with the text read, not with the model
+    text = first + "".join(pieces)
+    assert 1 <= behind_first < len(stats.token_probs)
+    assert len(stats.token_probs) >= stats.generated_tokens > 1
+    assert all(0.0 < p <= 1.0 for p in stats.token_probs)
+    certainty = stats.certainty()
+    assert certainty is not None and min(stats.token_probs) <= certainty <= max(stats.token_probs)
+    # recording the probabilities changes nothing: llama.cpp alone writes the same text
+    with fast_generator.lock:
+        plain = fast_generator.llm.create_chat_completion(
+            messages=QUESTION, max_tokens=16, temperature=0.0, top_k=1, top_p=1.0, repeat_penalty=1.0, seed=0
+        )
+    assert plain["choices"][0]["message"]["content"] == text

@@ -4,9 +4,10 @@ OpenAI-compatible server: llama.cpp's, vLLM, SGLang, a hosted endpoint)."""
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -20,6 +21,15 @@ class GenerationStats:
     generated_tokens: int = 0
     first_token_s: float = 0.0
     total_s: float = 0.0
+    # the probability the model gave each token of the text read so far (its top choice under
+    # greedy decoding); empty where the backend does not report it
+    token_probs: list[float] = field(default_factory=list)
+
+    def certainty(self) -> float | None:
+        """The geometric mean of ``token_probs``: how sure the model was of what it wrote."""
+        if not self.token_probs:
+            return None
+        return math.exp(sum(math.log(max(p, 1e-9)) for p in self.token_probs) / len(self.token_probs))
 
     @property
     def tokens_per_s(self) -> float:
@@ -33,10 +43,15 @@ class Generator(Protocol):
     stats: GenerationStats
 
     def stream(
-        self, messages: list[Message], max_tokens: int, cancel: threading.Event | None = None
+        self,
+        messages: list[Message],
+        max_tokens: int,
+        cancel: threading.Event | None = None,
+        stats: GenerationStats | None = None,
     ) -> Iterator[str]:
         """The reply's text as it comes; it ends early, at the next token, once ``cancel`` is
-        set (a client that left) or the iterator is closed."""
+        set (a client that left) or the iterator is closed. ``stats``, when given, is filled
+        with this call's figures as the text is read (safe when calls overlap)."""
         ...
 
     def count_tokens(self, text: str) -> int: ...

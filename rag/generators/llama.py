@@ -167,9 +167,13 @@ class LlamaGenerator:
         return True
 
     def stream(
-        self, messages: list[Message], max_tokens: int, cancel: threading.Event | None = None
+        self,
+        messages: list[Message],
+        max_tokens: int,
+        cancel: threading.Event | None = None,
+        stats: GenerationStats | None = None,
     ) -> Iterator[str]:
-        job = _Job(messages, max_tokens, stop=cancel)
+        job = _Job(messages, max_tokens, stop=cancel, stats=stats or GenerationStats())
         self._start_worker()
         self._jobs.put(job)
         deadline = time.monotonic() + self.timeout_s
@@ -191,7 +195,9 @@ class LlamaGenerator:
                     return
                 if isinstance(item, BaseException):
                     raise item
-                yield item
+                delta, probs = item
+                job.stats.token_probs.extend(probs)  # here, in the reader's thread: in step with the text
+                yield delta
         finally:
             job.cancel.set()  # finished, failed, timed out or abandoned: the worker moves on
             self.stats = job.stats
@@ -219,9 +225,19 @@ class LlamaGenerator:
             finally:
                 job.out.put(_END)
 
-    def _generate(self, job: _Job) -> Iterator[str]:
+    def _generate(self, job: _Job) -> Iterator[tuple[str, list[float]]]:
+        """Each piece of text with the probabilities of the tokens that made it."""
+        from llama_cpp import LogitsProcessorList
+
         llm = self.llm
         stats = job.stats
+        probs: list[float] = []
+
+        def note(_ids: Any, scores: Any) -> Any:
+            # the chosen (top) token's probability; the scores pass on unchanged
+            probs.append(1.0 / float(np.exp(scores - scores.max()).sum()))
+            return scores
+
         before = list(llm._input_ids) if getattr(llm, "_input_ids", None) is not None else []
         started = time.perf_counter()
         try:
@@ -234,6 +250,7 @@ class LlamaGenerator:
                 repeat_penalty=1.0,
                 seed=self.seed,
                 stream=True,
+                logits_processor=LogitsProcessorList([note]),
             )
             for chunk in chunks:
                 if job.cancelled():
@@ -244,7 +261,8 @@ class LlamaGenerator:
                 if stats.generated_tokens == 0:
                     stats.first_token_s = time.perf_counter() - started
                 stats.generated_tokens += 1
-                yield delta
+                yield delta, probs[:]
+                probs.clear()
         except (RuntimeError, ValueError) as exc:
             raise GenerationError(f"the language model failed while answering: {exc}") from exc
         finally:

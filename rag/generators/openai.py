@@ -72,7 +72,11 @@ class OpenAIGenerator:
             self._checked = True
 
     def stream(
-        self, messages: list[Message], max_tokens: int, cancel: threading.Event | None = None
+        self,
+        messages: list[Message],
+        max_tokens: int,
+        cancel: threading.Event | None = None,
+        stats: GenerationStats | None = None,
     ) -> Iterator[str]:
         self.check()
         body: dict[str, Any] = {
@@ -92,7 +96,7 @@ class OpenAIGenerator:
             body["stop"] = self.template.stop
         else:
             body["messages"] = messages
-        stats = GenerationStats()
+        stats = stats or GenerationStats()  # no token probabilities: servers differ in giving them
         started = time.perf_counter()
         try:
             response = self._open_stream(body)
