@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from rag.confidence import Calibration, load_calibration
 from rag.errors import GenerationError, ModelError
 from rag.generators.llama import LlamaGenerator
 from rag.generators.openai import OpenAIGenerator
@@ -73,6 +74,13 @@ def model_server(fast_model_path: Path) -> Iterator[str]:
     server.wait(timeout=30)
 
 
+def _blind_to_certainty() -> Calibration:
+    """The shipped calibration without the one signal only the in-process model reports (how
+    sure it was of each token): with it, the two backends' confidences differ by design."""
+    cal = load_calibration()
+    return cal.model_copy(update={"weights": {**cal.weights, "certainty": 0.0}})
+
+
 def test_greedy_answers_through_the_server_match_the_model_in_process(
     model_server: str, fast_generator: LlamaGenerator
 ) -> None:
@@ -94,8 +102,11 @@ def test_a_server_with_only_completions_gets_the_chat_as_one_templated_prompt(
     settings = seed_settings.model_copy(
         update={"llm_url": model_server, "llm_model": "fast", "llm_api": "completions"}
     )
-    through_server = Pipeline(settings, embedder=seed_index.embedder)
-    in_process = Pipeline(seed_settings, embedder=seed_index.embedder, generator=fast_generator)
+    cal = _blind_to_certainty()
+    through_server = Pipeline(settings, embedder=seed_index.embedder, calibration=cal)
+    in_process = Pipeline(
+        seed_settings, embedder=seed_index.embedder, generator=fast_generator, calibration=cal
+    )
     through_server._index = in_process._index = seed_index
     question = "苏商银行欺诈风险标签准确率提升了多少？"
     a, b = through_server.ask(question), in_process.ask(question)
@@ -109,12 +120,17 @@ def test_the_pipeline_gives_the_same_answers_through_a_model_server(
     model_server: str, seed_settings: Settings, seed_index: Index, fast_generator: LlamaGenerator
 ) -> None:
     remote = seed_settings.model_copy(update={"llm_url": model_server, "llm_model": "fast"})
-    through_server = Pipeline(remote, embedder=seed_index.embedder)
-    in_process = Pipeline(seed_settings, embedder=seed_index.embedder, generator=fast_generator)
+    cal = _blind_to_certainty()
+    through_server = Pipeline(remote, embedder=seed_index.embedder, calibration=cal)
+    in_process = Pipeline(
+        seed_settings, embedder=seed_index.embedder, generator=fast_generator, calibration=cal
+    )
     through_server._index = in_process._index = seed_index
     assert isinstance(through_server.generator, OpenAIGenerator) and remote.model_concurrency == 4
     for question in ("苏商银行欺诈风险标签准确率提升了多少？", "工商银行的大模型应用覆盖了多少个场景？"):
         a, b = through_server.ask(question), in_process.ask(question)
+        if not b.abstained:  # the certainty signal comes from the in-process model only
+            assert "certainty" in b.signals and "certainty" not in a.signals
         # generation and verification are the same; only where the tokens come from differs
         assert (a.text, a.abstained, a.raw_text) == (b.text, b.abstained, b.raw_text)
         assert [(c.chunk.chunk_id, c.verified) for c in a.citations] == [
@@ -131,8 +147,9 @@ def test_both_stores_and_both_generators_give_the_same_answers(
     tmp_path: Path,
 ) -> None:
     """The pipeline over each store (FAISS, milvus-lite) with each generator (in-process, a model
-    server): the same passages, the same answers; and documents added and removed through the
-    pipeline on Milvus with the remote generator are answered from, then gone."""
+    server): the same passages, the same answers (the certainty signal, which only the
+    in-process model gives, left out); and documents added and removed through the pipeline on
+    Milvus with the remote generator are answered from, then gone."""
     import shutil
 
     from rag.stores.milvus import MilvusStore
@@ -143,13 +160,20 @@ def test_both_stores_and_both_generators_give_the_same_answers(
         update={"corpus_dir": corpus, "index_dir": tmp_path / "index", "store": "milvus"}
     )
     remote = {"llm_url": model_server, "llm_model": "fast"}
+    cal = _blind_to_certainty()
     pipelines = {
         ("faiss", "in-process"): Pipeline(
-            seed_settings, embedder=seed_index.embedder, generator=fast_generator
+            seed_settings, embedder=seed_index.embedder, generator=fast_generator, calibration=cal
         ),
-        ("faiss", "server"): Pipeline(seed_settings.model_copy(update=remote), embedder=seed_index.embedder),
-        ("milvus", "in-process"): Pipeline(milvus, embedder=seed_index.embedder, generator=fast_generator),
-        ("milvus", "server"): Pipeline(milvus.model_copy(update=remote), embedder=seed_index.embedder),
+        ("faiss", "server"): Pipeline(
+            seed_settings.model_copy(update=remote), embedder=seed_index.embedder, calibration=cal
+        ),
+        ("milvus", "in-process"): Pipeline(
+            milvus, embedder=seed_index.embedder, generator=fast_generator, calibration=cal
+        ),
+        ("milvus", "server"): Pipeline(
+            milvus.model_copy(update=remote), embedder=seed_index.embedder, calibration=cal
+        ),
     }
     for (store, _), p in pipelines.items():
         if store == "faiss":
