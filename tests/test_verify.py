@@ -245,3 +245,20 @@ def test_a_passage_that_never_names_a_quoted_title_does_not_answer_about_it() ->
         passage(12, "In Quiet mode the fan runs at 22 dB."),
     )
     assert c.verified, c.reason
+
+
+def test_a_passage_dated_by_its_document_title_is_about_that_year() -> None:
+    race = passage(
+        13, "今年首次设置半程项目，半程男子冠军由中国选手刘洋获得。", title="2023滨江国际马拉松落幕"
+    )
+    c = check("2024年滨江马拉松半程男子冠军是刘洋[13]。", "2024年滨江马拉松半程男子冠军是谁？", race)  # sport
+    assert not c.verified and c.reason == "about 2023, not 2024", c.reason
+    c = check("2023年滨江马拉松半程男子冠军是刘洋[13]。", "2023年滨江马拉松半程男子冠军是谁？", race)
+    assert c.verified, c.reason
+    report = passage(14, "本公司实现净利润3.2亿元，同比增长12%。", title="星河科技2022年年度报告")
+    c = check("星河科技2023年净利润为3.2亿元[14]。", "星河科技2023年净利润是多少？", report)  # finance
+    assert not c.verified and c.reason == "about 2022, not 2023", c.reason
+    # a year by the sentence itself outranks the title's
+    dated = passage(15, "2024年本公司实现净利润4.1亿元。", title="星河科技2022年年度报告")
+    c = check("星河科技2024年净利润为4.1亿元[15]。", "星河科技2024年净利润是多少？", dated)
+    assert c.verified, c.reason

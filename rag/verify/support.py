@@ -7,7 +7,8 @@
 3. The supporting sentence (with the sentence before it and the passage's section label) must
    go with what the question asks about. Its share of the question's names, years and words
    is measured for the confidence; a year or figure of the question that the passage lacks
-   while the supporting sentence gives another one ("2022年" asked, "2021年" stated) rejects it,
+   while the supporting sentence gives another one ("2022年" asked, "2021年" stated) rejects it
+   (with no year by the sentence, the document's title dates it: "2023滨江马拉松落幕"),
    and so does a passage that never names a title or quoted term of the question (《胡同儿》
    asked, a passage about another film cited): the user marked that name as exact.
 """
@@ -261,10 +262,13 @@ def _sibling_in(term: str, words: set[str]) -> bool:
 
 def _conflict(p: Passage, span: tuple[int, int], question: Question) -> str:
     """A year or figure of the question that the passage lacks while the supporting sentence
-    states another of the same kind: the sentence is about something else."""
-    whole = figures(f"{p.label} {p.before} {p.text}")
+    (else, for years, the document's title) states another of the same kind: the sentence is
+    about something else."""
+    whole = figures(f"{p.chunk.title} {p.label} {p.before} {p.text}")
     near = figures(window(p, span), folded=True)
     near_years = {f.year for f in near if f.year is not None and f.date[1] is None}
+    if not near_years:  # no year by the sentence: the document's title dates it ("2023滨江马拉松…")
+        near_years = {f.year for f in figures(p.chunk.title) if f.year is not None and f.date[1] is None}
     for year in question.years:
         asked = Figure("date", str(year), 0, 0, date=(year, None, None))
         if not any(matches(asked, f) for f in whole) and near_years - {year}:
