@@ -14,7 +14,7 @@ inherits the previous question's names and years.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .entities import latin_names, proper_words, quoted
 from .figures import Figure, figures, years
@@ -265,18 +265,4 @@ def _substitute(q: Question, prev: Question, other: str | None) -> tuple[Questio
 
 
 def _with(q: Question, exclude: tuple[str, ...] = (), previous: tuple[tuple[str, str], ...] = ()) -> Question:
-    return Question(
-        text=q.text,
-        query=q.query,
-        english=q.english,
-        traditional=q.traditional,
-        asks=q.asks,
-        names=q.names,
-        titles=q.titles,
-        years=q.years,
-        figures=q.figures,
-        terms=q.terms,
-        focus=q.focus,
-        exclude=exclude,
-        previous=previous,
-    )
+    return replace(q, exclude=exclude, previous=previous)

@@ -129,8 +129,8 @@ def test_the_pipeline_gives_the_same_answers_through_a_model_server(
     assert isinstance(through_server.generator, OpenAIGenerator) and remote.model_concurrency == 4
     for question in ("苏商银行欺诈风险标签准确率提升了多少？", "工商银行的大模型应用覆盖了多少个场景？"):
         a, b = through_server.ask(question), in_process.ask(question)
-        if not b.abstained:  # the certainty signal comes from the in-process model only
-            assert "certainty" in b.signals and "certainty" not in a.signals
+        if question.startswith("苏商"):  # a real answer: the certainty signal is the in-process model's only
+            assert not b.abstained and "certainty" in b.signals and "certainty" not in a.signals
         # generation and verification are the same; only where the tokens come from differs
         assert (a.text, a.abstained, a.raw_text) == (b.text, b.abstained, b.raw_text)
         assert [(c.chunk.chunk_id, c.verified) for c in a.citations] == [

@@ -96,7 +96,8 @@ class OpenAIGenerator:
             body["stop"] = self.template.stop
         else:
             body["messages"] = messages
-        stats = stats or GenerationStats()  # no token probabilities: servers differ in giving them
+        # no token probabilities: asked for them, llama_cpp.server 0.3.36 dropped text from the stream
+        stats = stats or GenerationStats()
         started = time.perf_counter()
         try:
             response = self._open_stream(body)

@@ -264,11 +264,11 @@ def _conflict(p: Passage, span: tuple[int, int], question: Question) -> str:
     """A year or figure of the question that the passage lacks while the supporting sentence
     (else, for years, the document's title) states another of the same kind: the sentence is
     about something else."""
-    whole = figures(f"{p.chunk.title} {p.label} {p.before} {p.text}")
+    whole = figures(_surroundings(p))
     near = figures(window(p, span), folded=True)
-    near_years = {f.year for f in near if f.year is not None and f.date[1] is None}
+    near_years = _bare_years(near)
     if not near_years:  # no year by the sentence: the document's title dates it ("2023滨江马拉松…")
-        near_years = {f.year for f in figures(p.chunk.title) if f.year is not None and f.date[1] is None}
+        near_years = _bare_years(figures(p.chunk.title))
     for year in question.years:
         asked = Figure("date", str(year), 0, 0, date=(year, None, None))
         if not any(matches(asked, f) for f in whole) and near_years - {year}:
@@ -286,10 +286,21 @@ def _conflict(p: Passage, span: tuple[int, int], question: Question) -> str:
 def _untitled(chosen: list[Passage], question: Question) -> str:
     """A title or quoted term of the question that no supporting passage states, nor its
     document's title, section or the text before it: the passage is about something else."""
+    texts = [fold(_surroundings(p)) for p in chosen] if question.titles else []
     for title in question.titles:
-        if not any(holds_name(fold(f"{p.chunk.title} {p.label} {p.before} {p.text}"), title) for p in chosen):
+        if not any(holds_name(text, title) for text in texts):
             return f"does not name {title}"
     return ""
+
+
+def _surroundings(p: Passage) -> str:
+    """The passage with what places it: its document's title, its section, the text before it."""
+    return f"{p.chunk.title} {p.label} {p.before} {p.text}"
+
+
+def _bare_years(figs: list[Figure]) -> set[int]:
+    """The years stated alone ("2023年"), not as part of a date."""
+    return {f.year for f in figs if f.year is not None and f.date[1] is None}
 
 
 def answers_the_type(checks: list[SentenceCheck], question: Question) -> bool:
