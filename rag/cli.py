@@ -152,12 +152,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from .models import BUNDLED, bundled_model_path
+    from .models import BUNDLED, bundled_model_path, prefill_model_path
 
+    settings = Settings()
     for name in args.names or ["default"]:
         if name not in BUNDLED:
             raise RagError(f"unknown bundled model {name!r}: choose from {sorted(BUNDLED)}")
-        print(f"{name}: {bundled_model_path(name)}")
+        print(f"{name}: {bundled_model_path(name, settings)}")
+        if name == "default" and settings.model_path is None:
+            reader = prefill_model_path(settings)
+            print(f"prompt reader: {reader or 'the chat model itself'}")
     return 0
 
 

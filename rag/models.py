@@ -9,12 +9,16 @@ re-hashing the file on every start.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import hashlib
 import importlib
 import json
 import logging
 import os
+import re
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -162,6 +166,88 @@ def resolve_model_path(settings: Settings) -> Path:
             )
         return path
     return assemble(DEFAULT, settings.model_cache_dir)
+
+
+def cpu_reads_bf16_fast() -> bool:
+    """True where llama.cpp was built with BF16 matrix instructions (AVX512-BF16 or AMX):
+    there a BF16 copy of the model reads prompts faster than the 4-bit file."""
+    import llama_cpp
+
+    info = llama_cpp.llama_print_system_info().decode(errors="replace")
+    return re.search(r"\b(AVX512_BF16|AMX_BF16) = 1", info) is not None
+
+
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """llama.cpp's quantizer prints a line per tensor on file descriptor 2; hide them."""
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def bf16_copy(source: Path, cache_dir: Path) -> Path:
+    """A BF16 GGUF of ``source`` in ``cache_dir``, converted once (about 10 s, 3.4 GB for the
+    bundled 1.5B). Its weights are the 4-bit ones written as BF16 numbers, so its results
+    differ from the 4-bit model's by rounding only. It reads prompts faster on CPUs with BF16
+    instructions."""
+    import llama_cpp
+
+    target = cache_dir / f"{source.stem}-bf16.gguf"
+    if target.is_file():
+        return target
+    fd, tmp_name = tempfile.mkstemp(dir=cache_dir, prefix=".converting-", suffix=".gguf")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    params = llama_cpp.llama_model_quantize_default_params()
+    params.ftype = llama_cpp.LLAMA_FTYPE_MOSTLY_BF16
+    params.allow_requantize = True
+    params.nthread = os.cpu_count() or 1
+    log.info("converting %s to BF16 for prompt reading: %s", source.name, target)
+    try:
+        with _quiet_stderr():
+            failed = llama_cpp.llama_model_quantize(
+                str(source).encode(), str(tmp).encode(), ctypes.byref(params)
+            )
+        if failed:
+            raise ModelError(f"llama.cpp could not convert {source} to BF16 (code {failed})")
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
+
+
+def prefill_model_path(settings: Settings) -> Path | None:
+    """The GGUF that reads prompts for the chat model, or None when it reads its own.
+
+    ``RAG_PREFILL=auto`` uses a BF16 copy of the bundled model on CPUs with BF16
+    instructions (made on first use, or by ``rag models``); a path names a GGUF of the same
+    model; ``off`` reads prompts with the chat model itself. A copy that cannot be made
+    (no disk space) is skipped with a warning: it only makes answers start sooner.
+    """
+    choice = settings.prefill.strip()
+    if choice == "off":
+        return None
+    if choice != "auto":
+        path = Path(choice).expanduser()
+        if not path.is_file():
+            raise ModelError(
+                f"RAG_PREFILL={choice} is neither 'auto', 'off' nor a GGUF file: point it at a BF16 "
+                "GGUF of the chat model, or set it to auto or off"
+            )
+        return path
+    if settings.model_path is not None or not cpu_reads_bf16_fast():
+        return None
+    source = assemble(DEFAULT, settings.model_cache_dir)
+    try:
+        return bf16_copy(source, settings.model_cache_dir)
+    except (OSError, ModelError) as exc:
+        log.warning("prompts are read by the 4-bit model itself: %s", exc)
+        return None
 
 
 def bundled_model_path(name: str, settings: Settings | None = None) -> Path:

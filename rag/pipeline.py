@@ -23,7 +23,7 @@ from .embed import Embedder, make_embedder
 from .generators import Generator
 from .generators.llama import LlamaGenerator
 from .index import Index, open_for_reading
-from .models import resolve_model_path
+from .models import prefill_model_path, resolve_model_path
 from .question import Question
 from .retrieve import HybridRetriever, Retriever
 from .settings import Settings
@@ -111,6 +111,7 @@ class Pipeline:
                     self.settings.threads,
                     self.settings.n_ctx,
                     timeout_s=self.settings.answer_timeout_s,
+                    prefill_path=prefill_model_path(self.settings),
                 )
             return self._generator
 

@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     model_path: Path | None = Field(
         None, description="a GGUF chat model; empty means the bundled Qwen2.5-1.5B"
     )
+    prefill: str = Field(
+        "auto",
+        description="what reads prompts: 'auto' (a BF16 copy of the bundled model on CPUs with BF16 "
+        "instructions), 'off' (the chat model itself), or the path of a BF16 GGUF of the chat model",
+    )
     model_cache_dir: Path = Field(
         default_factory=_default_cache, description="where bundled models are assembled"
     )

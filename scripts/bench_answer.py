@@ -5,7 +5,9 @@ Every figure is printed next to a reference measured in the same run:
 - warm: every question of the set (answered and refused), p50 and p95 of the first token,
   of the first text the user sees (a verified sentence or the refusal) and of the whole
   answer; the reference is llama.cpp called directly on the same prompts with the same
-  cached instructions, so the difference is what the pipeline adds;
+  cached instructions, so the difference is what the pipeline adds; where a BF16 prefill
+  model reads the prompts (RAG_PREFILL), a second reference has the 4-bit model read its
+  own prompts, with how often the two write the same text;
 - cold: the first question after a start, each in a fresh process (model load, warm-up
   with the saved instruction state, then one question), against the same questions warm;
 - generation speed against llama.cpp's own streaming, and the cost of verification;
@@ -31,7 +33,7 @@ from typing import Any
 from rag.evaluate import DEFAULT_SET, load_set
 from rag.generators import GenerationStats, Message
 from rag.generators.llama import LlamaGenerator
-from rag.models import resolve_model_path
+from rag.models import prefill_model_path, resolve_model_path
 from rag.pipeline import Pipeline, offline_environment
 from rag.settings import Settings
 
@@ -59,6 +61,17 @@ def raw_completion(llm: Any, messages: list[Message], max_tokens: int) -> tuple[
             first = first or time.perf_counter() - started
             text += delta
     return first, time.perf_counter() - started, text, n
+
+
+@contextlib.contextmanager
+def own_reading(llm: Any) -> Iterator[None]:
+    """The chat model reading its prompts itself: the prefill model's hook set aside."""
+    hook = llm.__dict__.pop("generate", None)
+    try:
+        yield
+    finally:
+        if hook is not None:
+            llm.generate = hook
 
 
 class Recording(LlamaGenerator):
@@ -118,8 +131,10 @@ def main() -> None:
     cold = cold_starts(plain[: args.cold]) if args.cold else []
 
     settings = Settings()
-    gen = Recording(resolve_model_path(settings), settings.threads, settings.n_ctx)
+    reader = prefill_model_path(settings)
+    gen = Recording(resolve_model_path(settings), settings.threads, settings.n_ctx, prefill_path=reader)
     gen.prompts = []
+    print(f"prompts read by: {reader or 'the chat model itself'}")
     pipeline = Pipeline(settings, generator=gen)
     t = time.perf_counter()
     pipeline.warm_up()
@@ -129,6 +144,7 @@ def main() -> None:
     first_token, first_text, total, verify, speed = [], [], [], [], []
     new_tokens, prompt_tokens = [], []
     raw_first, raw_total, answered_first = [], [], []
+    own_first, own_total, same_text = [], [], 0
     refused = 0
     for item in items:
         answer = pipeline.ask(item.question, item.history)
@@ -146,11 +162,18 @@ def main() -> None:
             speed.append(st.tokens_per_s)
         # the reference: llama.cpp on the prompt the model just read, with only the cached
         # tokens that our call had (drop the rest of the KV cache)
-        gen.llm.n_tokens = st.cached_tokens
-        f, tt, _, _ = raw_completion(gen.llm, gen.prompts[-1], settings.max_tokens)
+        gen.reader.n_tokens = st.cached_tokens
+        f, tt, text, _ = raw_completion(gen.llm, gen.prompts[-1], settings.max_tokens)
         raw_first.append(f)
         raw_total.append(tt)
         answered_first.append(answer.timings.first_token)
+        if reader is not None:  # the second reference: no prefill model
+            with own_reading(gen.llm):
+                gen.llm.n_tokens = st.cached_tokens
+                f, tt, own_text, _ = raw_completion(gen.llm, gen.prompts[-1], settings.max_tokens)
+            own_first.append(f)
+            own_total.append(tt)
+            same_text += own_text == text
 
     n = len(items)
     print(f"\n## warm: {n} questions of {DEFAULT_SET.name}, {refused} refused before generation")
@@ -163,6 +186,10 @@ def main() -> None:
         f"{(statistics.median(answered_first) - statistics.median(raw_first)) * 1000:.0f} ms"
     )
     print(f"whole generation, llama.cpp direct on the same prompts:       {p50_p95(raw_total)}")
+    if own_first:
+        print(f"  the 4-bit model reading its own prompts, first token:       {p50_p95(own_first)}")
+        print(f"  the 4-bit model reading its own prompts, whole generation:  {p50_p95(own_total)}")
+        print(f"  same text with and without the prefill model: {same_text}/{len(own_first)}")
     print(
         f"prompt tokens p50 {statistics.median(prompt_tokens):.0f}, "
         f"of which new (not cached) p50 {statistics.median(new_tokens):.0f}"
@@ -216,10 +243,11 @@ def lookup(gen: LlamaGenerator, prompts: list[list[Message]], max_tokens: int) -
         )
     plain_s, spec_s, same = [], [], 0
     for messages in prompts:
-        for llm in (gen.llm, spec):
-            llm.n_tokens = 0
-            raw_completion(llm, messages, 1)  # the prompt read: time only decoding below
-        fp, tp, text_p, kp = raw_completion(gen.llm, messages, max_tokens)
+        with own_reading(gen.llm):  # both read their own prompts: only decoding differs
+            for llm in (gen.llm, spec):
+                llm.n_tokens = 0
+                raw_completion(llm, messages, 1)  # the prompt read: time only decoding below
+            fp, tp, text_p, kp = raw_completion(gen.llm, messages, max_tokens)
         fs, ts, text_s, ks = raw_completion(spec, messages, max_tokens)
         plain_s.append((kp - 1) / (tp - fp) if kp > 1 else 0.0)
         spec_s.append((ks - 1) / (ts - fs) if ks > 1 else 0.0)

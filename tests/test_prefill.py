@@ -1,0 +1,123 @@
+"""A BF16 copy of the chat model reads the prompt and hands its KV state to the 4-bit model,
+which writes the answer: real models, the bundled fast one and its BF16 copy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rag.answer import build_messages
+from rag.errors import ModelError
+from rag.generators.llama import LlamaGenerator
+from rag.models import bf16_copy, bundled_model_path, cpu_reads_bf16_fast, prefill_model_path
+from rag.question import read
+from rag.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+INSTRUCTIONS = build_messages(read("你好"), [])
+PUMP = [
+    INSTRUCTIONS[0],
+    {"role": "user", "content": "资料：\n[1] 这款水泵的扬程为30米，整机保修3年。\n问题：这款水泵保修几年？"},
+]
+ROUTER = [
+    INSTRUCTIONS[0],
+    {
+        "role": "user",
+        "content": "资料：\n[1] The guest network is off by default.\n问题：Is the guest network on?",
+    },
+]
+
+
+@pytest.fixture(scope="module")
+def fast_bf16(fast_model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return bf16_copy(fast_model_path, tmp_path_factory.mktemp("bf16"))
+
+
+def _generator(path: Path, prefill: Path | None = None) -> LlamaGenerator:
+    return LlamaGenerator(path, threads=2, n_ctx=2048, prefill_path=prefill)
+
+
+def _count_evaluated(llm: Any) -> list[int]:
+    """Record how many tokens each of ``llm``'s own evaluations reads."""
+    counts: list[int] = []
+    evaluate = llm.eval
+
+    def counting(tokens: Any) -> Any:
+        counts.append(len(tokens))
+        return evaluate(tokens)
+
+    llm.eval = counting
+    return counts
+
+
+def test_the_copy_is_the_chat_model_in_bf16_and_made_once(fast_model_path: Path, fast_bf16: Path) -> None:
+    import llama_cpp
+
+    with_copy = LlamaGenerator(fast_bf16, threads=2, n_ctx=512)
+    meta = with_copy.llm.metadata
+    assert int(meta["general.file_type"]) == llama_cpp.LLAMA_FTYPE_MOSTLY_BF16
+    assert fast_bf16.stat().st_size > 1.8 * fast_model_path.stat().st_size
+    made = fast_bf16.stat().st_mtime_ns
+    assert bf16_copy(fast_model_path, fast_bf16.parent) == fast_bf16  # reused, not converted again
+    assert fast_bf16.stat().st_mtime_ns == made
+    assert not list(fast_bf16.parent.glob(".converting-*"))
+
+
+def test_the_prefill_model_reads_the_prompt_and_the_answer_is_the_same(
+    fast_model_path: Path, fast_bf16: Path
+) -> None:
+    plain = _generator(fast_model_path)
+    expected = ["".join(plain.stream(m, 24)) for m in (PUMP, ROUTER)]
+
+    gen = _generator(fast_model_path, fast_bf16)
+    counts = _count_evaluated(gen.llm)
+    assert "".join(gen.stream(PUMP, 24)) == expected[0]
+    prompt = gen.stats.prompt_tokens
+    assert gen.reader.n_tokens == prompt - 1  # the prefill model read all but the last token
+    assert counts[0] == 1  # the chat model read only that one, then wrote
+
+    instructions = gen.count_tokens(INSTRUCTIONS[0]["content"])
+    counts.clear()
+    assert "".join(gen.stream(ROUTER, 24)) == expected[1]
+    assert gen.stats.cached_tokens >= instructions  # the reader kept the instructions' state
+    assert counts[0] == 1
+
+
+def test_the_saved_instruction_state_is_the_prefill_models(
+    fast_model_path: Path, fast_bf16: Path, tmp_path: Path
+) -> None:
+    first = _generator(fast_model_path, fast_bf16)
+    assert first.warm(INSTRUCTIONS, tmp_path) == "computed"
+    expected = "".join(first.stream(PUMP, 16))
+
+    second = _generator(fast_model_path, fast_bf16)
+    assert second.warm(INSTRUCTIONS, tmp_path) == "loaded"
+    assert second.reader.n_tokens > 0 and second.llm.n_tokens == 0  # loaded into the reader
+    assert "".join(second.stream(PUMP, 16)) == expected
+    assert second.stats.cached_tokens >= second.count_tokens(INSTRUCTIONS[0]["content"])
+
+    alone = _generator(fast_model_path)  # without the prefill model: another saved state
+    assert alone.warm(INSTRUCTIONS, tmp_path) == "computed"
+
+
+def test_a_prefill_model_of_another_shape_is_refused_clearly(fast_model_path: Path) -> None:
+    gen = _generator(fast_model_path, bundled_model_path("default"))  # 1.5B reading for the 0.5B
+    with pytest.raises(ModelError, match="RAG_PREFILL"):
+        _ = gen.llm
+
+
+def test_the_prefill_setting(tmp_path: Path, fast_model_path: Path) -> None:
+    assert prefill_model_path(Settings(prefill="off")) is None
+    assert prefill_model_path(Settings(prefill=str(fast_model_path))) == fast_model_path
+    with pytest.raises(ModelError, match="neither 'auto', 'off' nor a GGUF file"):
+        prefill_model_path(Settings(prefill=str(tmp_path / "missing.gguf")))
+    # a model of the user's own: no copy is made for it unless they name one
+    assert prefill_model_path(Settings(prefill="auto", model_path=fast_model_path)) is None
+    bundled = prefill_model_path(Settings(prefill="auto"))
+    if cpu_reads_bf16_fast():
+        assert bundled is not None and bundled.name.endswith("-bf16.gguf") and bundled.is_file()
+    else:
+        assert bundled is None
