@@ -159,7 +159,7 @@ def cmd_models(args: argparse.Namespace) -> int:
         if name not in BUNDLED:
             raise RagError(f"unknown bundled model {name!r}: choose from {sorted(BUNDLED)}")
         print(f"{name}: {bundled_model_path(name, settings)}")
-        if name == "default" and settings.model_path is None:
+        if name == "default":
             reader = prefill_model_path(settings)
             print(f"prompt reader: {reader or 'the chat model itself'}")
     return 0
