@@ -162,9 +162,7 @@ class LlamaGenerator:
         def generate_after_prefill(tokens: Any, *args: Any, **kwargs: Any) -> Any:
             head = list(tokens)[:-1]
             shared = _shared_prefix(reader.input_ids[: reader.n_tokens], head)
-            if shared < reader.n_tokens:
-                reader._ctx.kv_cache_seq_rm(-1, shared, -1)
-                reader.n_tokens = shared
+            reader.n_tokens = shared  # eval drops the KV cells from here on
             reader.eval(head[shared:])
             size = llama_cpp.llama_state_seq_get_size(reader._ctx.ctx, 0)
             buf = (ctypes.c_uint8 * size)()
@@ -204,11 +202,10 @@ class LlamaGenerator:
     def _state_key(self, messages: list[Message]) -> str:
         import llama_cpp
 
-        st = self.model_path.stat()
-        reader = self.prefill_path or self.model_path
-        ident = [str(self.model_path.resolve()), st.st_size, st.st_mtime_ns, self.n_ctx]
-        ident.append(str(reader.resolve()))
-        ident += [llama_cpp.__version__, messages]
+        ident: list[Any] = [self.n_ctx, llama_cpp.__version__, messages]
+        for path in dict.fromkeys((self.model_path, self.prefill_path or self.model_path)):
+            st = path.stat()  # the state is the reader's: a rebuilt file gets a new name
+            ident += [str(path.resolve()), st.st_size, st.st_mtime_ns]
         return hashlib.sha256(json.dumps(ident, ensure_ascii=False).encode()).hexdigest()[:16]
 
     @staticmethod
