@@ -23,7 +23,7 @@ from .errors import InputError
 from .generators import GenerationStats, Generator, Message
 from .lexicon import Lexicon
 from .normalize import to_traditional
-from .prompts import message, render_user, system_prompt
+from .prompts import message, render_check, render_user, system_prompt
 from .question import Question, resolve
 from .retrieve import Retriever
 from .settings import Settings
@@ -99,6 +99,15 @@ def build_messages(question: Question, passages: list[Passage]) -> list[Message]
     ]
 
 
+def check_messages(passage: str, question: str, answer: str) -> list[Message]:
+    """The self-check: the cited passage alone, the question and the answer, in a fresh context
+    (the fixed instructions come first, so their KV state is reused)."""
+    return [
+        {"role": "system", "content": message("check_system")},
+        {"role": "user", "content": render_check(passage, question, answer)},
+    ]
+
+
 def _citation(p: Passage, verified: bool, span: tuple[int, int] | None) -> Citation:
     return Citation(
         n=p.n,
@@ -134,6 +143,7 @@ class _Run:
     calibration: Calibration
     started: float
     similarity: Callable[[str], float] | None = None
+    self_check: Callable[[SentenceCheck, str], float | None] | None = None
     generation: GenerationStats = field(default_factory=GenerationStats)  # filled as text is read
     timings: Timings = field(default_factory=Timings)
     kept: list[SentenceCheck] = field(default_factory=list)
@@ -168,7 +178,9 @@ class _Run:
         if not answers_the_type(self.pending, self.question):
             return []  # e.g. no figure yet for "how many": wait for the sentence that gives one
         sim = self.similarity(check.window) if self.similarity is not None else 1.0
-        feats = features(self.evidence, check, True, sim, self.generation.certainty())
+        said = " ".join(c.text for c in self.pending)
+        judged = self.self_check(check, said) if self.self_check is not None else None
+        feats = features(self.evidence, check, True, sim, self.generation.certainty(), judged)
         self.confidence = self.calibration.probability(feats)
         self.signals = feats
         if self.confidence < self.calibration.threshold:
@@ -183,6 +195,23 @@ class _Run:
             self.kept.append(c)
         self.pending = []
         return out
+
+
+def _self_check(run: _Run, generator: Generator) -> Callable[[SentenceCheck, str], float | None]:
+    """The model's yes/no judgement of an answer against the passage it cites (timed)."""
+    by_n = {p.n: p for p in run.passages}
+
+    def judge(check: SentenceCheck, answer: str) -> float | None:
+        passage = by_n.get(check.primary)
+        if passage is None:
+            return None
+        started = time.perf_counter()
+        messages = check_messages(passage.prompt_text, run.question.query, answer)
+        value = generator.yes_probability(messages, message("check_yes"), message("check_no"))
+        run.timings.self_check += time.perf_counter() - started
+        return value
+
+    return judge
 
 
 def _complete(buffer: str, final: bool) -> tuple[list[str], str]:
@@ -249,6 +278,8 @@ def ask_stream(
     )
     run = _Run(q, passages, evidence(q, hits, passages, lexicon), calibration, started)
     run.similarity = similarity(q) if similarity is not None else None
+    if settings.self_check:
+        run.self_check = _self_check(run, generator)
     run.timings.retrieve = time.perf_counter() - started
     yield passages_as_citations(passages)
 

@@ -55,6 +55,7 @@ FEATURES = (
     "cited_first",  # the answer cites the passage retrieval ranked first
     "agreeing",  # more than one passage states the answer's facts
     "certainty",  # geometric mean of the probabilities the model gave the tokens it wrote
+    "self_check",  # the model, shown only the cited passage, says it states the answer (P(yes))
 )
 
 
@@ -96,6 +97,7 @@ ANSWER_FEATURES = (
     "cited_first",
     "agreeing",
     "certainty",
+    "self_check",
 )
 
 
@@ -161,9 +163,11 @@ def features(
     typed: bool,
     similarity: float = 1.0,
     certainty: float | None = 1.0,
+    self_check: float | None = None,
 ) -> dict[str, float]:
     """The model's inputs; without a sentence (before generation) every answer signal is at
-    its best. A ``certainty`` of None (not reported by the backend) leaves that signal out."""
+    its best. A ``certainty`` or ``self_check`` of None (not reported by the backend, or the
+    self-check turned off) leaves that signal out."""
     s = check.support if check is not None else None
     out = {
         "dense": ev.dense,
@@ -185,6 +189,8 @@ def features(
     }
     if certainty is not None:
         out["certainty"] = certainty
+    if self_check is not None:
+        out["self_check"] = self_check
     return out
 
 

@@ -183,13 +183,19 @@ class Pipeline:
         """Load index and models, run one search (word segmenter, keyword index, query
         embedder) and put the fixed instructions in the model's KV cache, so that the first
         question costs what the tenth does. The instructions' KV state is saved beside the
-        index and loaded on the next start. Returns how the state was obtained."""
-        from .answer import build_messages
+        index and loaded on the next start; the self-check's model context is opened and its
+        instructions read. Returns how the answers' state was obtained."""
+        from .answer import build_messages, check_messages
+        from .prompts import message
         from .question import read
 
         self.retriever.retrieve(read("你好").query, k=1)
         messages = build_messages(read("你好"), [])
-        return self.generator.warm(messages, self.settings.index_dir)
+        how = self.generator.warm(messages, self.settings.index_dir)
+        if self.settings.self_check:
+            check = check_messages("你好", "你好", "你好")
+            self.generator.yes_probability(check, message("check_yes"), message("check_no"))
+        return how
 
     def retrieve(self, question: str, k: int | None = None) -> list[Hit]:
         from .answer import validate_question

@@ -42,3 +42,12 @@ def message(key: str) -> str:
         return str(json.loads(_read("messages.json"))[key])
     except (KeyError, ValueError) as exc:
         raise ConfigError(f"{PROMPTS_DIR / 'messages.json'} lacks {key!r}") from exc
+
+
+def render_check(passage: str, question: str, answer: str) -> str:
+    """The self-check's question: does the passage state this answer to this question?"""
+    try:
+        template = Template(_read("check.txt"))
+        return template.substitute(passage=passage, question=question, answer=answer).strip()
+    except (KeyError, ValueError) as exc:
+        raise ConfigError(f"{PROMPTS_DIR / 'check.txt'} has a bad placeholder: {exc}") from exc

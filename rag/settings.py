@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     threads: int = Field(default_factory=_default_threads, ge=1, description="CPU threads")
     n_ctx: int = Field(4096, ge=512, description="context window of the chat model in tokens")
     max_tokens: int = Field(200, ge=1, description="most tokens generated per answer")
+    self_check: bool = Field(
+        True,
+        description="ask the model, shown only the cited passage, whether it states the answer "
+        "(a signal of the confidence; about 0.6 s per answer)",
+    )
     answer_timeout_s: float = Field(
         300.0, gt=0, description="longest an answer may take, waiting for the model included"
     )

@@ -167,7 +167,8 @@ class Timings(BaseModel):
     first_token: float = 0.0
     first_text: float = 0.0  # when the first verified text (or the refusal) was ready
     generate: float = 0.0
-    verify: float = 0.0
+    verify: float = 0.0  # the checks, the confidence and the self-check
+    self_check: float = 0.0  # of which the model's own yes/no judgement
     total: float = 0.0
 
 

@@ -49,12 +49,18 @@ class ScriptedGenerator:
         self.reply = reply
         self.stats = GenerationStats()
         self.calls: list[list[Message]] = []
+        self.checks: list[list[Message]] = []  # the self-checks asked
+        self.judgement: float | None = None  # what the self-check says
 
     def count_tokens(self, text: str) -> int:
         return len(text)
 
     def warm(self, messages: list[Message], state_dir: Path | None = None) -> str:
         return "computed"
+
+    def yes_probability(self, messages: list[Message], yes: str, no: str) -> float | None:
+        self.checks.append(messages)
+        return self.judgement
 
     def stream(
         self,

@@ -127,3 +127,44 @@ def test_the_model_reports_how_sure_it_was_of_each_token_it_wrote(fast_generator
             messages=QUESTION, max_tokens=16, temperature=0.0, top_k=1, top_p=1.0, repeat_penalty=1.0, seed=0
         )
     assert plain["choices"][0]["message"]["content"] == text
+
+
+def _check(passage: str) -> list[dict[str, str]]:
+    from rag.answer import check_messages
+
+    return check_messages(passage, "这款水泵保修几年？", "这款水泵整机保修3年。")
+
+
+def test_the_self_check_says_yes_to_a_passage_that_states_the_answer_and_no_to_another(
+    default_generator: LlamaGenerator,
+) -> None:
+    ask = default_generator.yes_probability
+    states = ask(_check("这款水泵的扬程为30米，整机保修3年。"), "是", "否")
+    other = ask(_check("这台空调的制冷量为3500瓦，噪音低于40分贝。"), "是", "否")
+    assert states is not None and other is not None
+    assert states > 0.5 > other
+
+
+def test_a_self_check_during_an_answer_leaves_the_answer_unchanged(fast_generator: LlamaGenerator) -> None:
+    "".join(fast_generator.stream(QUESTION, 24))  # the prompt cached, as it is for the later calls
+    expected = "".join(fast_generator.stream(QUESTION, 24))
+    pieces, judged = [], []
+    for piece in fast_generator.stream(QUESTION, 24):
+        pieces.append(piece)
+        if len(pieces) == 2:  # asked in the middle of the answer, as the pipeline does
+            judged.append(fast_generator.yes_probability(_check("这款水泵整机保修3年。"), "是", "否"))
+    assert "".join(pieces) == expected and judged and judged[0] is not None
+    assert "".join(fast_generator.stream(QUESTION, 24)) == expected
+    stats = fast_generator.stats
+    assert stats.cached_tokens >= stats.prompt_tokens - 1  # the answers' own cache was left alone
+
+
+def test_generation_waits_while_a_self_check_has_the_cores(fast_generator: LlamaGenerator) -> None:
+    got: list[str] = []
+    with fast_generator._turn:  # what a self-check holds while it reads
+        reader = threading.Thread(target=lambda: got.extend(fast_generator.stream(QUESTION, 24)))
+        reader.start()
+        reader.join(timeout=3.0)
+        assert reader.is_alive() and len(got) <= 1  # stopped at its first token
+    reader.join(timeout=60)
+    assert not reader.is_alive() and len(got) > 1

@@ -75,10 +75,11 @@ def model_server(fast_model_path: Path) -> Iterator[str]:
 
 
 def _blind_to_certainty() -> Calibration:
-    """The shipped calibration without the one signal only the in-process model reports (how
-    sure it was of each token): with it, the two backends' confidences differ by design."""
+    """The shipped calibration without the signals only the in-process model reports (how
+    sure it was of each token, its self-check): with them, the two backends' confidences
+    differ by design."""
     cal = load_calibration()
-    return cal.model_copy(update={"weights": {**cal.weights, "certainty": 0.0}})
+    return cal.model_copy(update={"weights": {**cal.weights, "certainty": 0.0, "self_check": 0.0}})
 
 
 def test_greedy_answers_through_the_server_match_the_model_in_process(
@@ -131,6 +132,7 @@ def test_the_pipeline_gives_the_same_answers_through_a_model_server(
         a, b = through_server.ask(question), in_process.ask(question)
         if question.startswith("苏商"):  # a real answer: the certainty signal is the in-process model's only
             assert not b.abstained and "certainty" in b.signals and "certainty" not in a.signals
+            assert "self_check" in b.signals and "self_check" not in a.signals
         # generation and verification are the same; only where the tokens come from differs
         assert (a.text, a.abstained, a.raw_text) == (b.text, b.abstained, b.raw_text)
         assert [(c.chunk.chunk_id, c.verified) for c in a.citations] == [

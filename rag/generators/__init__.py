@@ -56,4 +56,9 @@ class Generator(Protocol):
 
     def count_tokens(self, text: str) -> int: ...
 
+    def yes_probability(self, messages: list[Message], yes: str, no: str) -> float | None:
+        """P(yes) / (P(yes) + P(no)) for the first token of the reply to ``messages``: the
+        model's own judgement of a yes/no question. None where the backend cannot say."""
+        ...
+
     def warm(self, messages: list[Message], state_dir: Path | None = None) -> str: ...

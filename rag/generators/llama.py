@@ -110,6 +110,9 @@ class LlamaGenerator:
         self.lock = threading.RLock()  # held by the worker while it runs a job, and for state I/O
         self._jobs: queue.Queue[_Job] = queue.Queue()
         self._worker: threading.Thread | None = None
+        self._checker: Any = None  # a second context of the prompt-reading model, for yes/no questions
+        self._check_lock = threading.Lock()
+        self._turn = threading.Lock()  # held by a yes/no question: generation waits at its next token
 
     @property
     def llm(self) -> Any:
@@ -175,6 +178,42 @@ class LlamaGenerator:
             return generate(tokens, *args, **kwargs)
 
         return generate_after_prefill
+
+    def yes_probability(self, messages: list[Message], yes: str, no: str) -> float | None:
+        """The model's yes/no judgement, read from the first token of its reply.
+
+        A context of its own on the prompt-reading model keeps the answers' cached prompt
+        prefix intact and caches its own fixed instructions. It runs in the caller's thread
+        while generation, which would share the two cores, waits at its next token.
+        """
+        from llama_cpp import Llama, LogitsProcessorList
+
+        with self._turn, self._check_lock:
+            if self._checker is None:
+                path = self.prefill_path or self.model_path
+                setting = "RAG_PREFILL" if self.prefill_path else "RAG_MODEL_PATH"
+                self._checker = self._load(Llama, path, setting)
+            checker = self._checker
+            ids = [checker.tokenize(w.encode("utf-8"), add_bos=False)[0] for w in (yes, no)]
+            got: list[float] = []
+
+            def read(_ids: Any, scores: Any) -> Any:
+                odds = np.exp(scores[ids] - scores.max())
+                got.append(float(odds[0] / max(odds.sum(), 1e-30)))
+                return scores
+
+            try:
+                checker.create_chat_completion(
+                    messages=messages,
+                    max_tokens=1,
+                    temperature=0.0,
+                    top_k=1,
+                    logits_processor=LogitsProcessorList([read]),
+                )
+            except (RuntimeError, ValueError) as exc:
+                log.warning("the self-check failed: %s", exc)
+                return None
+            return got[0] if got else None
 
     def count_tokens(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
@@ -338,6 +377,8 @@ class LlamaGenerator:
             for chunk in chunks:
                 if job.cancelled():
                     break
+                with self._turn:  # a yes/no question has the cores: wait for it
+                    pass
                 delta = chunk["choices"][0].get("delta", {}).get("content")
                 if not delta:
                     continue

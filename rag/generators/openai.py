@@ -125,6 +125,10 @@ class OpenAIGenerator:
             stats.total_s = time.perf_counter() - started
             self.stats = stats
 
+    def yes_probability(self, messages: list[Message], yes: str, no: str) -> float | None:
+        """Not asked of a server: its answers' confidence goes without the self-check."""
+        return None
+
     def count_tokens(self, text: str) -> int:
         """An estimate (a remote tokenizer is not at hand): one token per CJK character, and
         about four characters per token elsewhere."""

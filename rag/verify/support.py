@@ -61,6 +61,7 @@ class SentenceCheck:
     names: list[str] = field(default_factory=list)  # novel names
     support: Support = field(default_factory=Support)
     window: str = ""  # the supporting sentences with their context, folded
+    primary: int = 0  # the cited passage whose sentence supports it best
     refusal: bool = False
 
     @property
@@ -182,6 +183,7 @@ def check_sentence(
         names=novel.names,
         support=support,
         window=window(primary, spans[primary.n]),
+        primary=primary.n,
     )
 
 
