@@ -141,7 +141,7 @@ def main() -> None:
     print(f"this process: model load and warm-up {time.perf_counter() - t:.1f} s")
 
     # ---- warm: every question, answered or refused
-    first_token, first_text, total, verify, speed = [], [], [], [], []
+    first_token, first_text, total, verify, checked, speed = [], [], [], [], [], []
     new_tokens, prompt_tokens = [], []
     raw_first, raw_total, answered_first = [], [], []
     own_first, own_total, same_text = [], [], 0
@@ -156,6 +156,7 @@ def main() -> None:
             continue
         first_token.append(answer.timings.first_token)
         verify.append(answer.timings.verify)
+        checked.append(answer.timings.self_check)
         prompt_tokens.append(st.prompt_tokens)
         new_tokens.append(st.prompt_tokens - st.cached_tokens)
         if st.tokens_per_s:
@@ -199,6 +200,15 @@ def main() -> None:
         f"verification and confidence: p50 {statistics.median(verify) * 1000:.0f} ms per answer, "
         f"{share:.1%} of the median answer time (target: at most 10%)"
     )
+    asked = [c for c in checked if c > 0]
+    if asked:
+        rest = [v - c for v, c in zip(verify, checked, strict=True)]
+        print(
+            f"  of which the self-check: asked for {len(asked)} of {len(checked)} answers, "
+            f"p50 {statistics.median(asked) * 1000:.0f} ms when asked; the checks without it: p50 "
+            f"{statistics.median(rest) * 1000:.0f} ms, "
+            f"{statistics.median(rest) / statistics.median(total):.1%} of the median answer time"
+        )
 
     if cold:
         warm_of = {i.question: a for i, a in zip(items, first_text, strict=True)}
