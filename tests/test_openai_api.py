@@ -3,6 +3,7 @@ the real server on 127.0.0.1 (seeds index, bundled chat model)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import httpx
@@ -37,7 +38,7 @@ def test_the_openai_client_gets_a_verified_answer_with_citations(api: str) -> No
     )
     text = reply.choices[0].message.content or ""
     extra = reply.model_extra or {}
-    assert "35%" in text and "[1]" in text and extra["abstained"] is False
+    assert "35%" in text and re.search(r"\[\d\]", text) and extra["abstained"] is False
     assert extra["citations"] and extra["citations"][0]["verified"] is True
     assert any("35%" in c["text"] for c in extra["citations"])
 
