@@ -16,8 +16,10 @@ import importlib
 import json
 import logging
 import os
+import platform
 import re
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,13 +170,79 @@ def resolve_model_path(settings: Settings) -> Path:
     return assemble(DEFAULT, settings.model_cache_dir)
 
 
-def cpu_reads_bf16_fast() -> bool:
+def cpu_has_bf16() -> bool:
     """True where llama.cpp was built with BF16 matrix instructions (AVX512-BF16 or AMX):
-    there a BF16 copy of the model reads prompts faster than the 4-bit file."""
+    there a BF16 copy of the model may read prompts faster than the 4-bit file."""
     import llama_cpp
 
     info = llama_cpp.llama_print_system_info().decode(errors="replace")
     return re.search(r"\b(AVX512_BF16|AMX_BF16) = 1", info) is not None
+
+
+def reading_speed(path: Path, threads: int, tokens: int = 128) -> float:
+    """Tokens per second at which llama.cpp reads a prompt with the GGUF at ``path``: the
+    better of two reads of ``tokens`` token ids after a short warm-up read (which ids they are
+    does not change the arithmetic)."""
+    from llama_cpp import Llama
+
+    with _quiet_stderr():
+        llm = Llama(str(path), n_ctx=512, n_threads=threads, n_threads_batch=threads, verbose=False)
+    try:
+        ids = list(range(1000, 1000 + tokens))
+        llm.eval(ids[:16])
+        best = 0.0
+        for _ in range(2):
+            llm.n_tokens = 0  # read from the start again
+            started = time.perf_counter()
+            llm.eval(ids)
+            best = max(best, tokens / (time.perf_counter() - started))
+        return best
+    finally:
+        llm.close()
+
+
+def _machine() -> str:
+    """The CPU's model name, llama.cpp's build features: what reading speed depends on."""
+    import llama_cpp
+
+    name = platform.processor()
+    with contextlib.suppress(OSError):
+        found = re.search(r"^model name\s*:\s*(.+)$", Path("/proc/cpuinfo").read_text(), re.M)
+        name = found.group(1) if found else name
+    return f"{name} | {llama_cpp.llama_print_system_info().decode(errors='replace').strip()}"
+
+
+def bf16_reads_faster(source: Path, copy: Path, threads: int) -> bool:
+    """Whether the BF16 ``copy`` reads prompts at least 10% faster than ``source`` here.
+
+    Measured once (about 10 s for the bundled 1.5B) and remembered beside the copy for this
+    CPU, build and thread count: BF16 instructions alone do not say it, since on some
+    machines the 4-bit file reads faster.
+    """
+    record = copy.with_name(f"{copy.stem}.speed.json")
+    key = f"{_machine()} | threads {threads} | {source.name} {source.stat().st_size}"
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        saved = json.loads(record.read_text(encoding="utf-8"))
+        if saved["key"] == key:
+            return bool(saved["use"])
+    own, bf16 = reading_speed(source, threads), reading_speed(copy, threads)
+    use = bf16 >= 1.1 * own
+    log.info(
+        "prompt reading, %d threads: %.0f tokens/s with %s, %.0f with its BF16 copy: %s",
+        threads,
+        own,
+        source.name,
+        bf16,
+        "the copy reads prompts" if use else "the chat model reads its own",
+    )
+    tmp = record.with_name(f".{record.name}.{os.getpid()}")
+    try:
+        tmp.write_text(json.dumps({"key": key, "own": own, "bf16": bf16, "use": use}), encoding="utf-8")
+        os.replace(tmp, record)
+    except OSError as exc:
+        log.warning("could not remember the prompt-reading measurement in %s: %s", record, exc)
+        tmp.unlink(missing_ok=True)
+    return use
 
 
 @contextlib.contextmanager
@@ -225,7 +293,8 @@ def prefill_model_path(settings: Settings) -> Path | None:
     """The GGUF that reads prompts for the chat model, or None when it reads its own.
 
     ``RAG_PREFILL=auto`` uses a BF16 copy of the bundled model on CPUs with BF16
-    instructions (made on first use, or by ``rag models``); a path names a GGUF of the same
+    instructions where it reads prompts faster (made and measured on first use, or by
+    ``rag models``); a path names a GGUF of the same
     model; ``off`` reads prompts with the chat model itself. A copy that cannot be made
     (no disk space) is skipped with a warning: it only makes answers start sooner.
     """
@@ -240,11 +309,13 @@ def prefill_model_path(settings: Settings) -> Path | None:
                 "GGUF of the chat model, or set it to auto or off"
             )
         return path
-    if settings.model_path is not None or not cpu_reads_bf16_fast():
+    if settings.model_path is not None or not cpu_has_bf16():
         return None
     try:
-        return bf16_copy(resolve_model_path(settings), settings.model_cache_dir)
-    except (OSError, ModelError) as exc:
+        source = resolve_model_path(settings)
+        copy = bf16_copy(source, settings.model_cache_dir)
+        return copy if bf16_reads_faster(source, copy, settings.threads) else None
+    except (OSError, ModelError, ValueError) as exc:
         log.warning("prompts are read by the 4-bit model itself: %s", exc)
         return None
 

@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
+from rag import models
 from rag.answer import build_messages
 from rag.errors import ModelError
 from rag.generators.llama import LlamaGenerator
-from rag.models import bf16_copy, bundled_model_path, cpu_reads_bf16_fast, prefill_model_path
+from rag.models import bf16_copy, bf16_reads_faster, bundled_model_path, cpu_has_bf16, prefill_model_path
 from rag.question import read
 from rag.settings import Settings
 
@@ -116,8 +117,42 @@ def test_the_prefill_setting(tmp_path: Path, fast_model_path: Path) -> None:
         prefill_model_path(Settings(prefill=str(tmp_path / "missing.gguf")))
     # a model of the user's own: no copy is made for it unless they name one
     assert prefill_model_path(Settings(prefill="auto", model_path=fast_model_path)) is None
-    bundled = prefill_model_path(Settings(prefill="auto"))
-    if cpu_reads_bf16_fast():
-        assert bundled is not None and bundled.name.endswith("-bf16.gguf") and bundled.is_file()
-    else:
+    settings = Settings(prefill="auto")
+    bundled = prefill_model_path(settings)
+    if not cpu_has_bf16():
         assert bundled is None
+        return
+    source = bundled_model_path("default", settings)
+    copy = bf16_copy(source, settings.model_cache_dir)
+    # the copy reads prompts where it was measured to read them faster here
+    assert bundled == (copy if bf16_reads_faster(source, copy, settings.threads) else None)
+
+
+def test_which_model_reads_prompts_is_measured_once_per_machine(
+    fast_model_path: Path, fast_bf16: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    speeds = {fast_model_path: 100.0, fast_bf16: 150.0}
+    measured: list[str] = []
+
+    def speed(path: Path, threads: int) -> float:
+        measured.append(path.name)
+        return speeds[path]
+
+    monkeypatch.setattr(models, "reading_speed", speed)
+    record = fast_bf16.with_name(f"{fast_bf16.stem}.speed.json")
+    record.unlink(missing_ok=True)
+    assert bf16_reads_faster(fast_model_path, fast_bf16, 2)
+    assert len(measured) == 2 and record.is_file()
+    assert bf16_reads_faster(fast_model_path, fast_bf16, 2)  # remembered: not measured again
+    assert len(measured) == 2
+    assert bf16_reads_faster(fast_model_path, fast_bf16, 1)  # another thread count: measured
+    assert len(measured) == 4
+
+    speeds[fast_bf16] = 105.0  # not 10% faster: the chat model reads its own prompts
+    record.write_text("not json", encoding="utf-8")  # a damaged record: measured again
+    assert not bf16_reads_faster(fast_model_path, fast_bf16, 2)
+    assert len(measured) == 6
+
+
+def test_reading_speed_is_measured_on_the_real_model(fast_model_path: Path) -> None:
+    assert models.reading_speed(fast_model_path, 2, tokens=32) > 1.0
