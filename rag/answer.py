@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from .confidence import Calibration, Evidence, best_case, evidence, features
+from .confidence import Calibration, Evidence, best_case, best_judged, evidence, features
 from .context import Passage, select_passages
 from .errors import InputError
 from .generators import GenerationStats, Generator, Message
@@ -179,9 +179,16 @@ class _Run:
             return []  # e.g. no figure yet for "how many": wait for the sentence that gives one
         sim = self.similarity(check.window) if self.similarity is not None else 1.0
         said = " ".join(c.text for c in self.pending)
-        judged = self.self_check(check, said) if self.self_check is not None else None
-        feats = features(self.evidence, check, True, sim, self.generation.certainty(), judged)
+        feats = features(self.evidence, check, True, sim, self.generation.certainty())
         self.confidence = self.calibration.probability(feats)
+        if self.self_check is not None:
+            best = best_judged(self.calibration, feats)
+            if best >= self.calibration.threshold:  # the check can still decide: ask it
+                judged = self.self_check(check, said)
+                feats = features(self.evidence, check, True, sim, self.generation.certainty(), judged)
+                self.confidence = self.calibration.probability(feats)
+            else:
+                self.confidence = best  # refused whatever the model would say
         self.signals = feats
         if self.confidence < self.calibration.threshold:
             self.refused = f"confidence {self.confidence:.2f} below {self.calibration.threshold:.2f}"

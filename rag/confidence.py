@@ -110,6 +110,12 @@ def best_case(cal: Calibration, ev: Evidence) -> float:
     return cal.probability(feats)
 
 
+def best_judged(cal: Calibration, feats: dict[str, float]) -> float:
+    """The highest confidence these signals could reach whatever the self-check said: below the
+    threshold, the answer is refused either way and the check need not run."""
+    return max(cal.probability(feats | {"self_check": v}) for v in (0.0, 1.0))
+
+
 def load_calibration(path: Path = CALIBRATION_FILE) -> Calibration:
     try:
         return Calibration.model_validate_json(path.read_text(encoding="utf-8"))

@@ -223,3 +223,19 @@ def test_with_the_self_check_off_the_model_is_not_asked(make, seed_settings: Set
     answer = pipeline.ask("江苏银行每天节约多少工作量？")
     assert not answer.abstained and "self_check" not in answer.signals
     assert pipeline.generator.checks == []  # type: ignore[attr-defined]
+
+
+def test_an_answer_the_self_check_could_not_save_is_refused_without_asking_it(make) -> None:
+    question, reply = "江苏银行每天节约多少工作量？", "江苏银行每天可节约9.68小时工作量[1]。"
+    pipeline = make(reply)
+    pipeline.generator.judgement = 1.0  # type: ignore[attr-defined]
+    weighted = {**pipeline.calibration.weights, "self_check": 1.0}
+    pipeline._calibration = pipeline.calibration.model_copy(update={"weights": weighted})
+    best = pipeline.ask(question).confidence  # the highest the check can lift this answer to
+    assert len(pipeline.generator.checks) == 1  # type: ignore[attr-defined]
+    pipeline._calibration = pipeline.calibration.model_copy(update={"threshold": best + 0.01})
+    answer = pipeline.ask(question)
+    assert answer.abstained and "9.68" in answer.withheld
+    assert len(pipeline.generator.checks) == 1  # type: ignore[attr-defined]  # not asked again
+    pipeline._calibration = pipeline.calibration.model_copy(update={"threshold": best - 0.01})
+    assert not pipeline.ask(question).abstained and len(pipeline.generator.checks) == 2  # type: ignore[attr-defined]
