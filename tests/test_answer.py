@@ -38,7 +38,10 @@ def test_a_verified_answer_below_the_calibrated_threshold_is_withheld_not_shown(
     events = list(make(reply, threshold=0.999).ask_stream("江苏银行每天节约多少工作量？"))
     answer = events[-1]
     assert isinstance(answer, Answer) and answer.abstained and "9.68" in answer.withheld
-    assert answer.confidence == shown.confidence and "below" in answer.reason
+    assert "below" in answer.reason and answer.confidence < 0.999
+    # no self-check could lift it over 0.999, so it was not asked: the confidence shown is the
+    # most it could have reached (the check saying yes), never less than with the check asked
+    assert answer.confidence >= shown.confidence
     assert not [e for e in events if isinstance(e, str)]  # nothing of it reached the user
 
 
