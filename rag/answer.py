@@ -178,17 +178,16 @@ class _Run:
         if not answers_the_type(self.pending, self.question):
             return []  # e.g. no figure yet for "how many": wait for the sentence that gives one
         sim = self.similarity(check.window) if self.similarity is not None else 1.0
-        said = " ".join(c.text for c in self.pending)
         feats = features(self.evidence, check, True, sim, self.generation.certainty())
-        self.confidence = self.calibration.probability(feats)
-        if self.self_check is not None:
-            best = best_judged(self.calibration, feats)
-            if best >= self.calibration.threshold:  # the check can still decide: ask it
-                judged = self.self_check(check, said)
-                feats = features(self.evidence, check, True, sim, self.generation.certainty(), judged)
-                self.confidence = self.calibration.probability(feats)
-            else:
-                self.confidence = best  # refused whatever the model would say
+        if self.self_check is None:
+            self.confidence = self.calibration.probability(feats)
+        elif (best := best_judged(self.calibration, feats)) < self.calibration.threshold:
+            self.confidence = best  # refused whatever the model would say: it is not asked
+        else:
+            judged = self.self_check(check, " ".join(c.text for c in self.pending))
+            if judged is not None:
+                feats = feats | {"self_check": judged}
+            self.confidence = self.calibration.probability(feats)
         self.signals = feats
         if self.confidence < self.calibration.threshold:
             self.refused = f"confidence {self.confidence:.2f} below {self.calibration.threshold:.2f}"
