@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .figures import figures
+from .figures import figures, years
 from .lexicon import Lexicon
 from .normalize import fold, split_sentences
 from .question import Question
@@ -35,10 +35,14 @@ class Passage:
 
     @property
     def label(self) -> str:
-        """Where the passage sits, shown before it: its section and subject, when the text lacks them."""
-        parts = [p for p in (self.chunk.heading, self.chunk.lead, self.chunk.subject) if p]
+        """Where the passage sits, shown before it: the headline that dates it, its section and
+        subject, when the text lacks them."""
+        chunk = self.chunk
+        parts = [p for p in (headline(chunk), chunk.heading, chunk.lead, chunk.subject) if p]
         folded = fold(self.text)
-        return " · ".join(p for p in dict.fromkeys(parts) if fold(p) not in folded)
+        kept = [p for p in dict.fromkeys(parts) if fold(p) not in folded]
+        # a part that another part holds ("规定" in "规定 > 一、年休假") is said once
+        return " · ".join(p for p in kept if not any(p != o and fold(p) in fold(o) for o in kept))
 
     @property
     def prompt_text(self) -> str:
@@ -51,6 +55,16 @@ class Passage:
     def sentence_texts(self) -> list[tuple[int, int, str]]:
         """(document start, document end, text) of each sentence."""
         return [(self.start + a, self.start + b, self.text[a:b]) for a, b in split_sentences(self.text)]
+
+
+def headline(chunk: Chunk) -> str:
+    """The document's title when it is a headline that dates the passage (a short line with a
+    year, not the truncated first sentence): news of another year is the commonest near miss,
+    and a sentence in the middle of a report rarely says its year."""
+    title = chunk.title.strip()
+    if not title or title[-1] in "。！？.!?…" or not years(figures(title)):
+        return ""
+    return title
 
 
 def sentence_score(sentence: str, question: Question, lexicon: Lexicon) -> float:
