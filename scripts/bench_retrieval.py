@@ -10,9 +10,12 @@ vectors. For each size: exact search (the reference), the IVF index that ``rag/v
 builds at several nprobe values, HNSW where its build fits the time, and the Milvus store
 (milvus-lite embedded, as ``RAG_STORE=milvus`` uses it): build seconds,
 memory per chunk, query p50/p95 one question at a time, and recall@10 against exact search,
-for the benchmark's own questions.
+for the benchmark's own questions. Then the keyword side at the same size: the passages'
+words tiled the same way, through the FAISS store's BM25 (build, memory, p50/p95).
 
     .venv/bin/python scripts/bench_retrieval.py [--rgb PATH-TO-RGB-GIT] [--sizes 100000,1000000]
+
+``--keyword-only`` runs only the keyword rows, which need no embedding.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import random
 import shutil
 import statistics
 import subprocess
@@ -36,10 +40,12 @@ from rag import vectors
 from rag.build import build_index
 from rag.embed import E5Embedder
 from rag.evaluate import DEFAULT_SET, load_set
+from rag.lexicon import tokens as lexicon_tokens
 from rag.normalize import fold
 from rag.retrieve import HybridRetriever
 from rag.settings import PROJECT_ROOT, Settings
 from rag.snapshot import Snapshot
+from rag.stores.faiss import FaissStore
 
 RGB_FILES = ("data/zh_refine.json", "data/zh_int.json", "data/zh_fact.json", "data/en_fact.json")
 CACHE = Path.home() / ".cache" / "rag-bench"
@@ -189,6 +195,36 @@ def milvus_row(data: np.ndarray, queries: np.ndarray, single: list[np.ndarray], 
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def keyword_row(base: list[list[str]], questions: list[str], n: int, seed: int = 0) -> None:
+    """BM25 at ``n`` chunks, as the FAISS store builds and searches it: the RGB passages' words,
+    tiled, each copy after the first missing about one word in twenty."""
+    rng = random.Random(seed)
+    docs = [
+        toks if i < len(base) else [t for t in toks if rng.random() >= 0.05]
+        for i, toks in ((i, base[i % len(base)]) for i in range(n))
+    ]
+    store = FaissStore(None, list(range(n)), docs)
+    queries = [" ".join(lexicon_tokens(q)) for q in questions]
+    queries = [q for q in queries if q]
+    t = time.perf_counter()
+    store.keyword(queries[0], 30)  # builds the BM25 index, as the first question does
+    build = time.perf_counter() - t
+    matrix = store.bm25.scores
+    mem = sum(matrix[k].nbytes for k in ("data", "indices", "indptr")) / n
+    k50, k95 = timed(lambda q: store.keyword(q, 30), queries)
+    print(f"keyword (BM25): build {build:.0f} s, {mem:.0f} B/chunk, p50 {k50:.1f} ms, p95 {k95:.1f} ms")
+
+
+def keyword_part(git_dir: Path, sizes: list[int]) -> None:
+    """Only the keyword rows of the scale part: they need no embedding (minutes saved)."""
+    passages, questions = rgb_texts(git_dir)
+    print(f"\n## keyword search: {len(passages):,} unique RGB passages, {len(questions)} questions")
+    words = [lexicon_tokens(p) for p in passages]
+    for n in sizes:
+        print(f"\n### {n:,} chunks")
+        keyword_row(words, questions, n)
+
+
 def scale_part(
     e5: E5Embedder, git_dir: Path, sizes: list[int], sigma: float, hnsw_max: int, milvus_max: int
 ) -> None:
@@ -197,6 +233,7 @@ def scale_part(
     base = embedded(e5, passages, "passages")
     queries = embedded(e5, questions, "queries")
     single = [queries[i : i + 1] for i in range(len(queries))]
+    words = [lexicon_tokens(p) for p in passages]
     for n in sizes:
         data = tiled(base, n, sigma)
         ids = np.arange(n, dtype=np.int64)
@@ -241,6 +278,7 @@ def scale_part(
         if n <= milvus_max:
             milvus_row(data, queries, single, truth)
         del flat, data
+        keyword_row(words, questions, n)
 
 
 def main() -> None:
@@ -251,12 +289,16 @@ def main() -> None:
     ap.add_argument("--hnsw-max", type=int, default=100_000, help="largest size that also builds HNSW")
     ap.add_argument("--milvus-max", type=int, default=1_000_000, help="largest size also put in Milvus")
     ap.add_argument("--skip-seeds", action="store_true")
+    ap.add_argument("--keyword-only", action="store_true", help="scale part: BM25 only, no vectors")
     args = ap.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    if args.keyword_only and args.rgb:
+        keyword_part(args.rgb, sizes)
+        return
     e5 = E5Embedder()
     if not args.skip_seeds:
         seeds_part(e5)
     if args.rgb:
-        sizes = [int(s) for s in args.sizes.split(",")]
         scale_part(e5, args.rgb, sizes, args.sigma, args.hnsw_max, args.milvus_max)
     else:
         print("\n(no --rgb: the real-text scale part needs a fetched RGB snapshot)")
