@@ -1,0 +1,60 @@
+"""Keyword search of the FAISS store: BM25 scored from bm25s's matrix in one pass must rank
+and score exactly as bm25s's own retrieval does."""
+
+from __future__ import annotations
+
+import random
+
+from rag.stores.faiss import FaissStore
+
+
+def _corpus(n: int, seed: int) -> tuple[list[str], list[list[str]]]:
+    rng = random.Random(seed)
+    # Chinese words, English words and figures, some common and some rare
+    vocab = [f"词{i}" for i in range(400)] + [f"word{i}" for i in range(400)] + [str(i) for i in range(200)]
+    docs = [
+        [rng.choice(vocab[: rng.choice([30, 200, 1000])]) for _ in range(rng.randint(1, 40))]
+        for _ in range(n)
+    ]
+    return vocab, docs
+
+
+def test_keyword_scores_and_ranks_as_bm25s_does() -> None:
+    vocab, docs = _corpus(3000, seed=7)
+    vids = [10_000 + 3 * i for i in range(len(docs))]  # ids that are not row numbers
+    store = FaissStore(None, vids, docs)
+    rng = random.Random(8)
+    for _ in range(200):
+        # half the questions of common words only: then there are more postings than chunks
+        words = vocab[:30] if rng.random() < 0.5 else vocab
+        query = [rng.choice(words) for _ in range(rng.randint(1, 8))]
+        ours = store.keyword(" ".join(query), 20)
+        rows, scores = store.bm25.retrieve([query], k=20, show_progress=False)
+        ref = [(vids[int(r)], float(s)) for r, s in zip(rows[0], scores[0], strict=True) if s > 0]
+        assert len(ours) == len(ref)
+        assert [s for _, s in ours] == sorted((s for _, s in ours), reverse=True)
+        for (_, mine), (_, theirs) in zip(ours, sorted(ref, key=lambda h: -h[1]), strict=True):
+            assert abs(mine - theirs) < 1e-4
+        theirs = dict(ref)
+        cut = min(theirs.values(), default=0.0)
+        # the same chunks, except that ties at the cut may be broken otherwise
+        assert all(vid in theirs or abs(score - cut) < 1e-4 for vid, score in ours)
+
+
+def test_keyword_finds_nothing_for_unknown_or_empty_words() -> None:
+    _, docs = _corpus(200, seed=1)
+    store = FaissStore(None, list(range(len(docs))), docs)
+    assert store.keyword("不在词表 absent", 5) == []
+    assert store.keyword("   ", 5) == []
+    assert FaissStore(None, [], []).keyword("词1", 5) == []
+
+
+def test_a_repeated_word_counts_each_time_as_in_bm25s() -> None:
+    _, docs = _corpus(500, seed=3)
+    store = FaissStore(None, list(range(len(docs))), docs)
+    once = dict(store.keyword("词3 词7", 500))
+    twice = dict(store.keyword("词3 词3 词7", 500))
+    rows, scores = store.bm25.retrieve([["词3", "词3", "词7"]], k=500, show_progress=False)
+    ref = {int(r): float(s) for r, s in zip(rows[0], scores[0], strict=True) if s > 0}
+    assert twice.keys() == ref.keys() and all(abs(twice[v] - ref[v]) < 1e-4 for v in ref)
+    assert any(twice[v] > once[v] for v in once)
