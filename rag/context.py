@@ -38,11 +38,13 @@ class Passage:
         """Where the passage sits, shown before it: the headline that dates it, its section and
         subject, when the text lacks them."""
         chunk = self.chunk
-        parts = [p for p in (headline(chunk), chunk.heading, chunk.lead, chunk.subject) if p]
         folded = fold(self.text)
-        kept = [p for p in dict.fromkeys(parts) if fold(p) not in folded]
+        kept: dict[str, str] = {}  # folded form -> the part as written, first one kept
+        for part in (headline(chunk), chunk.heading, chunk.lead, chunk.subject):
+            if part and fold(part) not in folded:
+                kept.setdefault(fold(part), part)
         # a part that another part holds ("规定" in "规定 > 一、年休假") is said once
-        return " · ".join(p for p in kept if not any(p != o and fold(p) in fold(o) for o in kept))
+        return " · ".join(p for f, p in kept.items() if not any(f != o and f in o for o in kept))
 
     @property
     def prompt_text(self) -> str:

@@ -63,3 +63,9 @@ def test_a_headline_is_said_once() -> None:
     )
     (p,) = select_passages(read("工作满10年的员工有几天年假？"), [policy], LEX)
     assert isinstance(p, Passage) and p.label == "2024年员工休假规定 > 一、年休假"
+    # the same words written another way (full-width figures) are said once, not dropped
+    width = hit(
+        "工作满10年的员工每年有10天年假。", title="2024年员工休假规定", heading="２０２４年员工休假规定"
+    )
+    (p,) = select_passages(read("工作满10年的员工有几天年假？"), [width], LEX)
+    assert p.label == "2024年员工休假规定"
