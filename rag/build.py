@@ -36,6 +36,7 @@ from .lexicon import tokens as lexicon_tokens
 from .manifest import FORMAT_VERSION, FileState, Manifest, sha256_of
 from .settings import Settings
 from .snapshot import Snapshot, chunking, embed_text, index_text, store_of
+from .stores.postings import Postings
 from .types import Chunk, Document
 
 if TYPE_CHECKING:
@@ -399,6 +400,7 @@ def _publish(
         _write_json(tmp / "lexicon.json", Lexicon.from_token_lists(tokens).to_json())
         if index is not None:
             faiss.write_index(index, str(tmp / "vectors.faiss"))
+            Postings.build(tokens).save(tmp)
         manifest.checksums = {name: sha256_of(tmp / name) for name in manifest.artefacts()}
         manifest.write(tmp)
         final = settings.index_dir / f"build-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{tmp.name[-6:]}"

@@ -14,9 +14,11 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import IndexCorruptError
+from .stores.postings import FILES as POSTINGS_FILES
 
-FORMAT_VERSION = 4
-ARTEFACTS = ("docs.json", "chunks.json", "lexicon.json", "vectors.faiss")
+FORMAT_VERSION = 5  # 5: the FAISS store's BM25 postings saved beside its vectors
+ARTEFACTS = ("docs.json", "chunks.json", "lexicon.json")
+FAISS_ARTEFACTS = ("vectors.faiss", *POSTINGS_FILES)
 
 
 class FileState(BaseModel):
@@ -116,8 +118,9 @@ class Manifest(BaseModel):
             )
 
     def artefacts(self) -> tuple[str, ...]:
-        """The files of the build folder: with Milvus, the vectors are in the collection."""
-        return ARTEFACTS if self.store == "faiss" else tuple(a for a in ARTEFACTS if a != "vectors.faiss")
+        """The files of the build folder: with Milvus, vectors and keyword index are in the
+        collection."""
+        return ARTEFACTS + FAISS_ARTEFACTS if self.store == "faiss" else ARTEFACTS
 
     def source_hashes(self) -> dict[str, str]:
         return {name: state.sha256 for name, state in self.files.items()}

@@ -13,6 +13,8 @@ Layout of ``index_dir``::
         lexicon.json      how many chunks hold each token (how specific a word is here)
         vectors.faiss     FAISS index over normalised vectors: exact (IndexIDMap2 over
                           IndexFlatIP), or IVF for large corpora (see vectors.py)
+        keyword-*         BM25 postings of the chunks' words, memory-mapped by readers
+                          (stores/postings.py)
 
 Readers only read: ``Snapshot.load`` opens what ``CURRENT`` names, checks every file
 against the manifest's checksums, and raises ``IndexMissingError`` or ``IndexCorruptError``.
@@ -40,6 +42,7 @@ from .normalize import fold
 from .settings import Settings
 from .stores import Store
 from .stores.faiss import FaissStore
+from .stores.postings import Postings
 from .types import Chunk, Document
 
 log = logging.getLogger(__name__)
@@ -166,9 +169,21 @@ class Snapshot:
                 f"index in {path} holds {index.ntotal} vectors of dim {index.d} for {len(rows)} chunks "
                 f"(manifest dim {manifest.dim}): rebuild with `rag index`"
             )
-        return cls(
-            path, manifest, docs, chunks, vids, tokens, index, lexicon, FaissStore(index, vids, tokens)
-        )
+        try:
+            postings = Postings.load(path)
+        except (OSError, KeyError, TypeError, ValueError) as exc:
+            raise IndexCorruptError(
+                f"the keyword index in {path} is unreadable ({exc}): rebuild with `rag index`",
+                zh=f"{path} 中的关键词索引无法读取：请运行 `rag index` 重建索引。",
+            ) from exc
+        if postings.chunks != len(rows):
+            raise IndexCorruptError(
+                f"the keyword index in {path} covers {postings.chunks} chunks of {len(rows)}: "
+                "rebuild with `rag index`",
+                zh=f"{path} 中的关键词索引与分块数不符：请运行 `rag index` 重建索引。",
+            )
+        faiss_store = FaissStore(index, vids, tokens, postings)
+        return cls(path, manifest, docs, chunks, vids, tokens, index, lexicon, faiss_store)
 
     def staleness(self, settings: Settings, embedder: Embedder) -> str | None:
         """Why this index does not match settings and corpus, or None when it does."""

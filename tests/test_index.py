@@ -22,6 +22,8 @@ from rag.index import Index, open_for_reading
 from rag.retrieve import HybridRetriever
 from rag.settings import Settings
 from rag.snapshot import Snapshot, current_path
+from rag.stores.faiss import FaissStore
+from rag.stores.postings import Postings
 from tests.fakes import HashingEmbedder
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -41,13 +43,22 @@ def test_build_persists_json_faiss_and_manifest(settings: Settings) -> None:
     assert sorted(p.name for p in path.iterdir()) == [
         "chunks.json",
         "docs.json",
+        "keyword-indptr.npy",
+        "keyword-rows.npy",
+        "keyword-scores.npy",
+        "keyword-vocab.json",
         "lexicon.json",
         "manifest.json",
         "vectors.faiss",
     ]
     data = Snapshot.load(settings)
+    # the reader maps the build's keyword index; it searches as one built from the chunks' words
+    assert isinstance(data.store, FaissStore) and isinstance(data.store.postings.rows, np.memmap)
+    fresh = Postings.build(data.tokens)
+    for words in (["工商银行"], ["银行", "模型", "2025"], data.tokens[3][:5]):
+        assert data.store.postings.search(words, 10) == fresh.search(words, 10) != []
     m = data.manifest
-    assert m.format_version == 4 and m.embedder == "test/hashing-bigrams" and m.dim == 64
+    assert m.format_version == 5 and m.embedder == "test/hashing-bigrams" and m.dim == 64
     assert m.chunking["chunk_chars"] == settings.chunk_chars
     assert len(m.files) == 5 and all(len(f.sha256) == 64 for f in m.files.values())
     assert data.faiss_index.ntotal == len(data.chunks)
@@ -201,6 +212,11 @@ def test_a_damaged_artefact_is_detected_by_checksum_and_named(
     build_index(settings, HashingEmbedder())
     path = current_path(settings.index_dir)
     assert path is not None
+    scores = np.load(path / "keyword-scores.npy")
+    np.save(path / "keyword-scores.npy", scores * 2)  # a damaged keyword index: a checksum tells
+    with pytest.raises(IndexCorruptError, match=r"keyword-scores\.npy changed or damaged"):
+        Snapshot.load(settings)
+    np.save(path / "keyword-scores.npy", scores)
     chunks = path / "chunks.json"
     chunks.write_text(chunks.read_text(encoding="utf-8").replace("工商银行", "招商银行", 1), encoding="utf-8")
     # still valid JSON with the right fields: only the checksum can tell (removed once: it loaded)
@@ -330,7 +346,7 @@ def test_index_add_and_remove_update_what_it_serves(settings: Settings, tmp_path
     ("edit", "message"),
     [
         (lambda m: m | {"format_version": 99}, "written by a newer version of rag"),
-        (lambda m: m | {"format_version": 2}, "has format 2, this version reads 4"),
+        (lambda m: m | {"format_version": 2}, "has format 2, this version reads 5"),
         (lambda m: {k: v for k, v in m.items() if k != "dim"}, r"manifest\.json is damaged \(dim"),
         (lambda m: m | {"files": []}, r"damaged \(files"),
     ],

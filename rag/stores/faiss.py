@@ -1,23 +1,25 @@
-"""The FAISS store (the default): the vectors in a FAISS index file and a BM25 index over
+"""The FAISS store (the default): the vectors in a FAISS index file and the BM25 postings of
 each chunk's words, both inside the published build folder. Exact or IVF search is
-chosen by size (vectors.py); BM25 is built in memory on first keyword search."""
+chosen by size (vectors.py); the postings are memory-mapped (postings.py)."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import numpy as np
 
 from .. import vectors as dense
+from .postings import Postings
 
 
 class FaissStore:
-    def __init__(self, index: Any, vids: list[int], tokens: list[list[str]]) -> None:
+    def __init__(
+        self, index: Any, vids: list[int], tokens: list[list[str]], postings: Postings | None = None
+    ) -> None:
         self.index = index
         self.vids = vids
         self.tokens = tokens
-        self._bm25: Any = None
+        self._postings = postings
 
     def search(self, query: np.ndarray, n: int) -> list[tuple[int, float]]:
         if not self.vids:
@@ -36,45 +38,17 @@ class FaissStore:
         return [(int(v), float(s)) for v, s in zip(ids[0], scores[0], strict=True) if v >= 0]
 
     def keyword(self, text: str, n: int) -> list[tuple[int, float]]:
-        """The ``n`` best chunks by BM25: the summed scores of each question word's postings,
-        read from bm25s's precomputed matrix. One ``bincount`` over the postings replaces
-        bm25s's ``np.add.at`` per word, and the best are picked among the chunks that have a
-        posting, not among all: at a million chunks both dominated the search."""
-        words = text.split()
-        if not words or not self.vids:
+        """The ``n`` best chunks by BM25 (see postings.py)."""
+        if not self.vids:
             return []
-        bm25 = self.bm25
-        matrix = bm25.scores
-        pointers, rows, values = matrix["indptr"], matrix["indices"], matrix["data"]
-        spans = [(pointers[t], pointers[t + 1]) for t in bm25.get_tokens_ids(words)]
-        if not spans:
-            return []
-        found = np.concatenate([rows[a:b] for a, b in spans])
-        scores = np.bincount(
-            found, weights=np.concatenate([values[a:b] for a, b in spans]), minlength=len(self.vids)
-        )
-        k = min(n, len(self.vids))
-        # a chunk is listed once for each question word it holds, so the k·words best postings
-        # hold the k best chunks (ties at the cut aside)
-        pool = found if len(found) < len(scores) else np.arange(len(scores))
-        reach = k * len(spans)
-        if len(pool) > reach:
-            pool = pool[np.argpartition(-scores[pool], reach - 1)[:reach]]
-        pool = np.unique(pool)
-        top = pool[np.argsort(-scores[pool], kind="stable")[:k]]
-        return [(self.vids[int(r)], float(scores[r])) for r in top if scores[r] > 0]
+        return [(self.vids[r], s) for r, s in self.postings.search(text.split(), n)]
 
     @property
-    def bm25(self) -> Any:
-        if self._bm25 is None:
-            import bm25s
-
-            # bm25s sets its own logger to DEBUG when imported; undo that side effect
-            logging.getLogger("bm25s").setLevel(logging.WARNING)
-            retriever = bm25s.BM25(k1=1.2, b=0.75)
-            retriever.index(self.tokens if self.tokens else [[""]], show_progress=False)
-            self._bm25 = retriever
-        return self._bm25
+    def postings(self) -> Postings:
+        """Those saved by the build; built here from the chunks' words when none were given."""
+        if self._postings is None:
+            self._postings = Postings.build(self.tokens)
+        return self._postings
 
     def count(self) -> int:
         return int(self.index.ntotal)
