@@ -17,6 +17,7 @@ from pathlib import Path
 from .confidence import CALIBRATION_FILE, Calibration, choose_threshold, fit, write_calibration
 from .errors import InputError
 from .evaluate import Report, labelled
+from .metrics import Row
 
 
 def _read(path: Path) -> Report:
@@ -30,8 +31,12 @@ def _figures(rows: list, scores: list[float], t: float) -> str:  # type: ignore[
     ans = [(r, s) for r, s in zip(rows, scores, strict=True) if r.answerable]
     una = [(r, s) for r, s in zip(rows, scores, strict=True) if not r.answerable]
     acc = sum(1 for r, s in ans if r.right_if_answered and s >= t) / max(1, len(ans))
+    false = sum(1 for _, s in ans if s < t) / max(1, len(ans))
     abst = sum(1 for _, s in una if s < t) / max(1, len(una))
-    return f"accuracy {acc:.3f} on {len(ans)} answerable, abstention {abst:.3f} on {len(una)} unanswerable"
+    return (
+        f"accuracy {acc:.3f} on {len(ans)} answerable (false abstention {false:.3f}), "
+        f"abstention {abst:.3f} on {len(una)} unanswerable"
+    )
 
 
 def calibrate(paths: list[Path], out: Path, l2: float = 1.0, folds: int = 5) -> Calibration:
@@ -76,7 +81,27 @@ def calibrate(paths: list[Path], out: Path, l2: float = 1.0, folds: int = 5) -> 
         sub = [rows[i] for i in sub_idx]
         figures = _figures(sub, [cv_scores[i] for i in sub_idx], cal.threshold)
         print(f"{name} ({folds}-fold cross-validated): {figures}")
+    for name in cal.fitted_on if len(cal.fitted_on) > 1 else []:
+        print(f"{name} (fitted on the other sets): {_held_out(rows, name, l2)}")
     return cal
+
+
+def _held_out(rows: list, name: str, l2: float) -> str:  # type: ignore[type-arg]
+    """Figures on one set of a confidence and threshold fitted on the others alone: what a new
+    corpus and question set would see. A recording at threshold 0 scored at a threshold gives
+    what a run at that threshold gives: every refusal (before generation, before the self-check,
+    after it) happens exactly when the confidence is below it."""
+    train = [r for r in rows if r.set != name]
+    test = [r for r in rows if r.set == name]
+    feats, labels, _ = labelled(train)
+    cal = fit(feats, labels, l2=l2)
+
+    def score(r: Row) -> float:
+        return cal.probability(r.features) if r.verified and r.features else -1.0
+
+    right = [int(bool(r.right_if_answered)) for r in train]
+    t = choose_threshold([score(r) for r in train], right, [r.answerable for r in train])
+    return f"{_figures(test, [score(r) for r in test], t)}, threshold {t:.3f}"
 
 
 def run_cli(args: argparse.Namespace) -> int:

@@ -4,7 +4,9 @@ import math
 
 import pytest
 
-from rag.confidence import Calibration, fit
+from rag.calibrate import _held_out
+from rag.confidence import Calibration, choose_threshold, fit
+from rag.metrics import Row
 from rag.generators import GenerationStats
 
 
@@ -28,3 +30,51 @@ def test_fitting_puts_a_missing_signal_at_the_average_of_the_rows_that_have_it()
     cal = fit(rows, [1, 0, 1, 0], steps=200)
     assert cal.mean["certainty"] == pytest.approx(0.7)
     assert cal.weights["certainty"] > 0 and all(math.isfinite(w) for w in cal.weights.values())
+
+
+def test_a_weight_stays_on_the_side_its_signal_points() -> None:
+    # a look-alike word in place of a question's word goes with right answers here, and after
+    # flipping the labels similarity and the self-check go with wrong ones: by the data alone
+    # those weights would cross zero; the fit holds them there
+    rows = [
+        {"dense": d, "sibling": s, "self_check": c}
+        for d, s, c in [(0.95, 1, 0.9), (0.90, 1, 0.8), (0.80, 0, 0.3), (0.85, 0, 0.2)] * 5
+    ]
+    labels = [1, 1, 0, 0] * 5
+    cal = fit(rows, labels, steps=500)
+    assert cal.weights["dense"] > 0 and cal.weights["self_check"] > 0 and cal.weights["sibling"] == 0
+    flipped = fit(rows, [1 - y for y in labels], steps=500)
+    assert flipped.weights["dense"] == 0 and flipped.weights["self_check"] == 0
+    assert flipped.weights["sibling"] < 0  # its own side: allowed
+
+
+def test_held_out_figures_come_from_a_fit_on_the_other_sets_alone() -> None:
+    # set "a": the self-check tells answerable questions (right answers) from unanswerable ones
+    # (wrong answers) and certainty is flat; set "b": certainty tells them apart, the self-check
+    # does half the time. Fitted on "a" alone, the model knows nothing of certainty and gets
+    # half of "b" right; a fit that saw "b" does better there
+    def row(name: str, i: int, answerable: bool, check: float, cert: float) -> Row:
+        feats = {"self_check": check, "certainty": cert}
+        return Row(
+            id=f"{name}{i}",
+            set=name,
+            type="t",
+            answerable=answerable,
+            features=feats,
+            verified=True,
+            right_if_answered=answerable,
+        )
+
+    a = [row("a", i, i % 2 == 0, 0.9 if i % 2 == 0 else 0.2, 0.8) for i in range(40)]
+    b = [row("b", i, i % 2 == 0, 0.9 if i % 4 < 2 else 0.2, 0.95 if i % 2 == 0 else 0.5) for i in range(40)]
+    held = _held_out(a + b, "b", l2=1.0)
+    assert "accuracy 0.500 on 20 answerable" in held and "abstention 0.500 on 20 unanswerable" in held
+    seen = fit([r.features for r in a + b], [int(bool(r.right_if_answered)) for r in a + b])
+    assert seen.weights["certainty"] > 0  # had it seen "b", certainty would have counted
+
+
+def test_the_threshold_separates_scores_that_can_be_separated() -> None:
+    scores = [0.93382, 0.06617] * 10
+    answerable = [True, False] * 10
+    t = choose_threshold(scores, [1, 0] * 10, answerable)
+    assert 0.06617 < t <= 0.93382
