@@ -59,14 +59,23 @@ class Question:
 
 
 def asks_of(folded: str, english: bool) -> str:
-    """The kind of answer a question wants, from its question words (first kind that matches)."""
-    for kind, words in LANG.asks.items():
+    """The kind of answer a question wants, from its question words: the first kind in the
+    data's order that has a match, a match inside a longer one not counting ("几" inside
+    "哪几家" asks which, not how many)."""
+    found: list[tuple[int, int, int]] = []  # (kind's place, start, end)
+    for place, words in enumerate(LANG.asks.values()):
         for w in words:
             if english or w.isascii():
-                if re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", folded):
-                    return kind
-            elif w in folded:
-                return kind
+                pattern = rf"(?<![a-z]){re.escape(w)}(?![a-z])"
+            else:
+                pattern = re.escape(w)
+            found += [(place, m.start(), m.end()) for m in re.finditer(pattern, folded)]
+    inside = {
+        f for f in found for g in found if g[1] <= f[1] and f[2] <= g[2] and g[2] - g[1] > f[2] - f[1]
+    }
+    kinds = list(LANG.asks)
+    if found:
+        return kinds[min(place for place, *_ in set(found) - inside)]
     first = re.match(r"\s*([a-z]+)", folded)
     if english and first and first.group(1) in LANG.yesno_leads_en:
         return "yesno"

@@ -22,6 +22,12 @@ from rag.question import read, resolve
         ("2023年滨江马拉松报名人数", "quantity"),
         ("阿莫西林胶囊的价格", "quantity"),
         ("净水器滤网更换日期？", "when"),
+        # a question word inside a longer one does not count: "哪几" asks which, "几" how many
+        ("哪几位选手进入了男子单打决赛？", "which"),
+        ("哪几种药不能和阿莫西林同时服用？", "which"),
+        ("今年有哪几家公司的净利润超过百亿？", "which"),
+        ("布洛芬用于退烧最多可以连续吃几天？", "quantity"),
+        ("哪几部影片入围了最佳影片？", "which"),
     ],
 )
 def test_what_is_asked(text: str, asks: str) -> None:
