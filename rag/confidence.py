@@ -15,6 +15,7 @@ that is below the threshold, the answer is refused without spending the model's 
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import warnings
@@ -256,7 +257,7 @@ def choose_threshold(scores: list[float], correct: list[int], answerable: list[b
     # candidates halfway between neighbouring scores: a rounded score could land above the
     # score it stands for and leave that answer out
     values = sorted(set(scores))
-    middles = {(a + b) / 2 for a, b in zip(values, values[1:], strict=False)}
+    middles = {(a + b) / 2 for a, b in itertools.pairwise(values)}
     for t in sorted(middles | {0.0, 1.0}):
         acc = (
             sum(1 for s, c, a in zip(scores, correct, answerable, strict=True) if a and c and s >= t) / n_ans

@@ -65,14 +65,9 @@ def asks_of(folded: str, english: bool) -> str:
     found: list[tuple[int, int, int]] = []  # (kind's place, start, end)
     for place, words in enumerate(LANG.asks.values()):
         for w in words:
-            if english or w.isascii():
-                pattern = rf"(?<![a-z]){re.escape(w)}(?![a-z])"
-            else:
-                pattern = re.escape(w)
+            pattern = rf"(?<![a-z]){re.escape(w)}(?![a-z])" if english or w.isascii() else re.escape(w)
             found += [(place, m.start(), m.end()) for m in re.finditer(pattern, folded)]
-    inside = {
-        f for f in found for g in found if g[1] <= f[1] and f[2] <= g[2] and g[2] - g[1] > f[2] - f[1]
-    }
+    inside = {f for f in found for g in found if g[1] <= f[1] and f[2] <= g[2] and g[2] - g[1] > f[2] - f[1]}
     kinds = list(LANG.asks)
     if found:
         return kinds[min(place for place, *_ in set(found) - inside)]

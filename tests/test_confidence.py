@@ -6,8 +6,8 @@ import pytest
 
 from rag.calibrate import _held_out
 from rag.confidence import Calibration, choose_threshold, fit
-from rag.metrics import Row
 from rag.generators import GenerationStats
+from rag.metrics import Row
 
 
 def test_certainty_is_the_geometric_mean_of_the_token_probabilities() -> None:
