@@ -228,11 +228,15 @@ def _complete(buffer: str, final: bool) -> tuple[list[str], str]:
         return pieces, ""
     if len(pieces) < 2:
         return [], buffer
-    last = pieces[-1]
-    done = pieces[:-1]
-    if last.lstrip()[:1] in _MARK_START or not last.strip():
-        done, last = pieces[:-2], "".join(pieces[-2:])
-    rest_at = buffer.rfind(last) if last else len(buffer)
+    done, rest = pieces[:-1], pieces[-1]
+    if rest.lstrip()[:1] in _MARK_START or not rest.strip():
+        # a marker may be starting ("。 ["): the sentence before it waits for it
+        done, rest = pieces[:-2], pieces[-2]
+    # the rest starts where its first piece does (pieces are cut from the buffer, the space
+    # between a full stop and its marker left out, so joined they are not in the buffer)
+    rest_at = buffer.rfind(rest)
+    if rest_at < 0:  # not found as written: keep it all for now rather than lose any of it
+        return [], buffer
     return done, buffer[rest_at:]
 
 

@@ -108,6 +108,21 @@ def test_stream_yields_sources_then_each_verified_sentence_then_answer(make) -> 
     assert "".join(texts) == events[-1].text
 
 
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Jiangsu Bank saves 9.68 hours of work a day. [1]",  # the marker after the full stop
+        "Jiangsu Bank saves 9.68 hours of work a day. [1] It uses DeepSeek. [1]",
+        "江苏银行每天可节约9.68小时工作量。 [1]",
+    ],
+)
+def test_a_marker_after_the_full_stop_stays_with_its_sentence_while_streaming(make, reply) -> None:
+    # streamed a character at a time: the sentence must not be dropped when " [" arrives
+    answer = make(reply).ask("How many hours of work does Jiangsu Bank save each day?")
+    assert not answer.abstained and "9.68" in answer.text and "[1]" in answer.text
+    assert "" not in answer.removed
+
+
 def test_stream_never_shows_a_sentence_that_fails(make) -> None:
     reply = "苏商银行欺诈风险标签准确率提升35%[1]。该行同时节省了7000万元成本[1]。"
     events = list(make(reply).ask_stream("苏商银行欺诈风险标签准确率提升了多少？"))
