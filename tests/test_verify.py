@@ -126,6 +126,13 @@ def test_qualifiers_measure_how_well_the_sentence_fits_the_question() -> None:
 
 def test_markers_refusals_and_sentences() -> None:
     assert parse_markers("甲[1]、[2]，乙[3,4]。") == ("甲，乙。", [1, 2, 3, 4])
+    # Markdown around a sentence is not part of it; a list item's number is no figure
+    assert parse_markers("1. **低算力要求**：成本更低[1]。") == ("低算力要求：成本更低。", [1])
+    assert parse_markers("2、**降本**：更快[2]。")[0] == "降本：更快。"
+    assert parse_markers("- `R7` needs 2.4 GHz [1].")[0] == "R7 needs 2.4 GHz."
+    assert parse_markers("### 结论")[0] == "结论"
+    assert parse_markers("1、2月份销量增长[1]。")[0] == "1、2月份销量增长。"  # January and February
+    assert parse_markers("1.5亿元[1]。")[0] == "1.5亿元。"
     assert split_answer("第一句。[1]第二句[2]。") == ["第一句。[1]", "第二句[2]。"]
     assert split_answer("It is 9.68 hours [1]. It saves time [2].") == [
         "It is 9.68 hours [1].",
@@ -262,3 +269,9 @@ def test_a_passage_dated_by_its_document_title_is_about_that_year() -> None:
     dated = passage(15, "2024年本公司实现净利润4.1亿元。", title="星河科技2022年年度报告")
     c = check("星河科技2024年净利润为4.1亿元[15]。", "星河科技2024年净利润是多少？", dated)
     assert c.verified, c.reason
+
+
+def test_a_list_item_number_is_not_a_figure_to_find() -> None:
+    manual = passage(7, "为保持净化效果，滤网每6个月更换一次，更换后长按复位键3秒。")
+    c = check("1. **定期更换滤网**：滤网每6个月更换一次[7]。", "滤网多久换一次？", manual)
+    assert c.verified and c.text.startswith("定期更换滤网")

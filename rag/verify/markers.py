@@ -13,12 +13,20 @@ _MARK_RE = re.compile(
 _LEADING_MARKS_RE = re.compile(r"^\s*((?:[\[【［]\d{1,2}(?:\s*[,，、]\s*\d{1,2})*[\]】］]\s*)+)")
 
 
+# Markdown a model writes around a sentence: a heading's hashes, a list item's bullet or number
+# (followed by a space, or by emphasis: "1、2月" is no list), emphasis and code marks
+_LIST_RE = re.compile(r"^\s*(?:#{1,6}\s+|[-*•·]\s+|\d{1,2}[.)）]\s+|\d{1,2}[.、)）]\s*(?=\*\*|__))")
+_EMPHASIS_RE = re.compile(r"\*\*|__|`")
+
+
 def parse_markers(text: str) -> tuple[str, list[int]]:
-    """Strip ``[n]`` markers from a sentence; return it and the numbers cited, in order."""
+    """Strip ``[n]`` markers and Markdown from a sentence; return it and the numbers cited, in
+    order. A list item's number ("1. **低算力**：…") is no figure of the answer."""
     cites: list[int] = []
     for m in _MARK_RE.finditer(text):
         cites += [int(x) for x in re.split(r"\s*[,，、]\s*", m.group(1))]
-    return _MARK_RE.sub("", text).strip(), list(dict.fromkeys(cites))
+    body = _EMPHASIS_RE.sub("", _LIST_RE.sub("", _MARK_RE.sub("", text)))
+    return body.strip(), list(dict.fromkeys(cites))
 
 
 def split_answer(text: str) -> list[str]:
