@@ -117,6 +117,17 @@ def test_the_question_year_must_not_be_another_year() -> None:
     assert not c.verified and "10米" in c.reason
 
 
+def test_a_sentence_about_one_of_two_asked_years_is_no_conflict() -> None:
+    race = passage(8, "2023年滨江国际马拉松共有2.5万名跑者参赛。")
+    c = check("2023年的参赛人数为2.5万名[8]。", "2023年和2024年滨江马拉松的参赛人数分别是多少？", race)
+    assert c.verified
+    profit = passage(9, "2022年该公司净利润为3.1亿元，同比增长12%。")
+    c = check("2022年净利润为3.1亿元[9]。", "该公司2021年和2022年的净利润各是多少？", profit)
+    assert c.verified
+    c = check("2022年净利润为3.1亿元[9]。", "该公司2021年和2020年的净利润各是多少？", profit)
+    assert not c.verified and "2022" in c.reason  # neither asked year: still another year
+
+
 def test_qualifiers_measure_how_well_the_sentence_fits_the_question() -> None:
     right = check("女单冠军是山口茜[2]。", "2023年全英羽毛球公开赛女单冠军是谁？", SPORT)
     wrong = check("女单冠军是山口茜[2]。", "2023年全英羽毛球公开赛女双冠军是谁？", SPORT)

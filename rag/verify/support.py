@@ -271,11 +271,11 @@ def _conflict(p: Passage, span: tuple[int, int], question: Question) -> str:
     near_years = _bare_years(near)
     if not near_years:  # no year by the sentence: the document's title dates it ("2023滨江马拉松…")
         near_years = _bare_years(figures(p.chunk.title))
+    others = near_years - set(question.years)  # a question may ask about two years at once
     for year in question.years:
         asked = Figure("date", str(year), 0, 0, date=(year, None, None))
-        if not any(matches(asked, f) for f in whole) and near_years - {year}:
-            other = sorted(y for y in near_years if y != year)
-            return f"about {other[0]}, not {year}"
+        if not any(matches(asked, f) for f in whole) and others:
+            return f"about {min(others)}, not {year}"
     for asked in question.figures:
         if asked.kind != "number" or any(matches(asked, f) for f in whole):
             continue
