@@ -59,8 +59,9 @@ FEATURES = (
 )
 # Not a signal: how many passages state the answer's facts. News repeats a fact across
 # articles, a manual or a policy states it once: fitted on news, it marked every right answer
-# from a manual as doubtful (leave-one-set-out on the recordings of 2026-12-04, accuracy /
-# abstention with it and without: eval/domain 0.648 / 0.952 and 0.722 / 0.952, eval/qa
+# from a manual as doubtful (leave-one-set-out on eval/qa's and eval/domain's recordings of
+# 2026-12-04 and an rgb-dev run of that day at threshold 0.765, accuracy / abstention with it
+# and without: eval/domain 0.648 / 0.952 and 0.722 / 0.952, eval/qa
 # 0.724 / 0.733 and 0.789 / 0.800, rgb-dev 0.799 / 0.773 and 0.746 / 0.879).
 
 

@@ -47,7 +47,6 @@ class Support:
     cross_lingual: bool = False  # answer or question in another language than the passage
     cited_dense: float = 1.0  # the embedder's similarity of the question and the cited passage
     cited_first: bool = True  # the cited passage is the one retrieval ranked first
-    agreeing: int = 1  # passages that state all of the sentence's facts
 
 
 @dataclass
@@ -164,7 +163,6 @@ def check_sentence(
     support.facts = len(facts)
     support.cited_dense = primary.hit.dense_score if primary.hit.dense_score is not None else 0.0
     support.cited_first = primary.n == min(p.n for p in passages)
-    support.agreeing = sum(1 for p in passages if facts and all(holds(p, f) for f in facts))
     support.novel_words = word_share(novel.words, primary.folded) if not cross[primary.n] else 1.0
     support.cross_lingual = cross[primary.n] or question.english != english
     conflict = _conflict(primary, spans[primary.n], question) or (
