@@ -19,6 +19,7 @@ from rag.checkpoint import Checkpoints, writer_lock
 from rag.embed import E5Embedder, SentenceTransformerEmbedder
 from rag.errors import CorpusError, IndexBusyError, IndexCorruptError, IndexMissingError
 from rag.index import Index, open_for_reading
+from rag.manifest import Manifest, sha256_of
 from rag.retrieve import HybridRetriever
 from rag.settings import Settings
 from rag.snapshot import Snapshot, current_path
@@ -204,6 +205,25 @@ def test_corrupt_index_is_a_clear_error_and_ensure_rebuilds(settings: Settings) 
     with pytest.raises(IndexCorruptError, match="rag index"):
         Snapshot.load(settings)
     assert open_for_reading(settings, HashingEmbedder()).snapshot.faiss_index.ntotal > 0
+
+
+def test_keyword_postings_of_another_build_are_refused_even_with_matching_checksums(
+    settings: Settings,
+) -> None:
+    # postings swapped in by hand with the manifest's checksums rewritten to match: the count of
+    # chunks they cover still tells
+    build_index(settings, HashingEmbedder())
+    path = current_path(settings.index_dir)
+    assert path is not None
+    vocab = path / "keyword-vocab.json"
+    head = json.loads(vocab.read_text(encoding="utf-8"))
+    head["chunks"] -= 1
+    vocab.write_text(json.dumps(head, ensure_ascii=False), encoding="utf-8")
+    manifest = Manifest.read(path)
+    manifest.checksums["keyword-vocab.json"] = sha256_of(vocab)
+    manifest.write(path)
+    with pytest.raises(IndexCorruptError, match=r"keyword index .* covers"):
+        Snapshot.load(settings)
 
 
 def test_a_damaged_artefact_is_detected_by_checksum_and_named(
