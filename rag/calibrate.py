@@ -1,8 +1,9 @@
 """``rag calibrate``: fit the confidence on recorded evaluation reports and choose the threshold.
 
 Reports come from ``rag eval --record`` (threshold 0: every verified answer kept with its
-signals). The fit pools their questions; the threshold maximises the mean of accuracy on
-answerable questions and abstention on unanswerable ones. The result, with the names of the
+signals). The fit takes their verified answers, each named set weighing as much as another;
+the threshold maximises the mean over the sets of each set's mean of accuracy on answerable
+questions and abstention on unanswerable ones. The result, with the names of the
 reports' sets, the number of questions and the date, goes to ``rag/data/calibration.json``.
 Figures at the chosen threshold are printed per set, in-sample and by 5-fold cross-validation.
 """
@@ -14,9 +15,9 @@ import random
 import time
 from pathlib import Path
 
-from .confidence import CALIBRATION_FILE, Calibration, choose_threshold, fit, write_calibration
+from .confidence import CALIBRATION_FILE, Calibration, write_calibration
 from .errors import InputError
-from .evaluate import Report, labelled
+from .evaluate import Report, fitted, labelled, score
 from .metrics import Row
 
 
@@ -43,65 +44,46 @@ def calibrate(paths: list[Path], out: Path, l2: float = 1.0, folds: int = 5) -> 
     rows = [r for p in paths for r in _read(p).rows]
     if not any(r.verified for r in rows):
         raise InputError("the reports hold no verified answers: run `rag eval --record` first")
-    feats, labels, keep = labelled(rows)
-    cal = fit(feats, labels, l2=l2)
-    index = {id(r): i for i, r in enumerate(keep)}
-
-    def scores_of(c: Calibration, which: list) -> list[float]:  # type: ignore[type-arg]
-        return [c.probability(feats[index[id(r)]]) if id(r) in index else -1.0 for r in which]
-
-    scores = scores_of(cal, rows)
-    right = [int(bool(r.right_if_answered)) for r in rows]
-    cal.threshold = choose_threshold(scores, right, [r.answerable for r in rows])
+    _, _, keep = labelled(rows)
+    cal = fitted(rows, l2=l2)
     cal.fitted_on = sorted({r.set for r in rows})
     cal.questions = len(rows)
     cal.date = time.strftime("%Y-%m-%d")
     cal.note = (
-        f"logistic model on {len(keep)} verified answers of {len(rows)} questions; "
-        "threshold maximises mean(accuracy on answerable, abstention on unanswerable)"
+        f"logistic model on {len(keep)} verified answers of {len(rows)} questions, each set weighing "
+        "as much as another; threshold maximises the mean over the sets of "
+        "mean(accuracy on answerable, abstention on unanswerable)"
     )
     write_calibration(cal, out)
     print(f"weights: {cal.weights}\nbias {cal.bias}, threshold {cal.threshold}")
     for name in cal.fitted_on:
         sub = [r for r in rows if r.set == name]
-        print(f"{name} (in sample): {_figures(sub, scores_of(cal, sub), cal.threshold)}")
-    # out of sample: each fold scored by a model fitted on the others, threshold chosen likewise
+        print(f"{name} (in sample): {_figures(sub, [score(cal, r) for r in sub], cal.threshold)}")
+    # out of sample: each fold scored by a model fitted on the others, at the threshold above
     order = list(range(len(keep)))
     random.Random(0).shuffle(order)
     cv: dict[int, float] = {}
     for f in range(folds):
         test = set(order[f::folds])
-        train = [i for i in order if i not in test]
-        fold_cal = fit([feats[i] for i in train], [labels[i] for i in train], l2=l2)
-        for i in test:
-            cv[i] = fold_cal.probability(feats[i])
-    cv_scores = [cv.get(index[id(r)], -1.0) if id(r) in index else -1.0 for r in rows]
+        fold_cal = fitted([keep[i] for i in order if i not in test], l2=l2)
+        cv |= {id(keep[i]): score(fold_cal, keep[i]) for i in test}
     for name in cal.fitted_on:
-        sub_idx = [i for i, r in enumerate(rows) if r.set == name]
-        sub = [rows[i] for i in sub_idx]
-        figures = _figures(sub, [cv_scores[i] for i in sub_idx], cal.threshold)
+        sub = [r for r in rows if r.set == name]
+        figures = _figures(sub, [cv.get(id(r), -1.0) for r in sub], cal.threshold)
         print(f"{name} ({folds}-fold cross-validated): {figures}")
     for name in cal.fitted_on if len(cal.fitted_on) > 1 else []:
         print(f"{name} (fitted on the other sets): {_held_out(rows, name, l2)}")
     return cal
 
 
-def _held_out(rows: list, name: str, l2: float) -> str:  # type: ignore[type-arg]
+def _held_out(rows: list[Row], name: str, l2: float) -> str:
     """Figures on one set of a confidence and threshold fitted on the others alone: what a new
     corpus and question set would see. A recording at threshold 0 scored at a threshold gives
     what a run at that threshold gives: every refusal (before generation, before the self-check,
     after it) happens exactly when the confidence is below it."""
-    train = [r for r in rows if r.set != name]
+    cal = fitted([r for r in rows if r.set != name], l2=l2)
     test = [r for r in rows if r.set == name]
-    feats, labels, _ = labelled(train)
-    cal = fit(feats, labels, l2=l2)
-
-    def score(r: Row) -> float:
-        return cal.probability(r.features) if r.verified and r.features else -1.0
-
-    right = [int(bool(r.right_if_answered)) for r in train]
-    t = choose_threshold([score(r) for r in train], right, [r.answerable for r in train])
-    return f"{_figures(test, [score(r) for r in test], t)}, threshold {t:.3f}"
+    return f"{_figures(test, [score(cal, r) for r in test], cal.threshold)}, threshold {cal.threshold:.3f}"
 
 
 def run_cli(args: argparse.Namespace) -> int:

@@ -19,6 +19,7 @@ import itertools
 import json
 import math
 import warnings
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -216,10 +217,20 @@ def features(
 # -- fitting (used by `rag eval --fit`) ------------------------------------------------------
 
 
-def fit(rows: list[dict[str, float]], labels: list[int], l2: float = 1.0, steps: int = 4000) -> Calibration:
+def fit(
+    rows: list[dict[str, float]],
+    labels: list[int],
+    l2: float = 1.0,
+    steps: int = 4000,
+    groups: list[str] | None = None,
+) -> Calibration:
     """Logistic regression on standardised signals, by projected gradient descent with an L2
     penalty, each weight kept on the side ``DIRECTION`` gives it (the threshold is left at 0.5:
-    see ``choose_threshold``)."""
+    see ``choose_threshold``).
+
+    ``groups`` names each row's question set: each set then weighs as much as another, however
+    many answers it has. Pooled, the largest set decided the weights and a set of another kind
+    (manuals against news) got a confidence fitted to the other's answers."""
     raw = np.array([[r.get(k, np.nan) for k in FEATURES] for r in rows], dtype=np.float64)
     # a signal a row lacks (not reported by its backend) stands at the average of the others
     with warnings.catch_warnings():  # a signal no row has: its mean is 0
@@ -230,6 +241,7 @@ def fit(rows: list[dict[str, float]], labels: list[int], l2: float = 1.0, steps:
     scale[scale < 1e-6] = 1.0
     x = (raw - mean) / scale
     y = np.array(labels, dtype=np.float64)
+    share = _shares(groups, len(rows))
     sign = np.array([DIRECTION[k] for k in FEATURES], dtype=np.float64)
     w = np.zeros(x.shape[1])
     b = 0.0
@@ -237,8 +249,8 @@ def fit(rows: list[dict[str, float]], labels: list[int], l2: float = 1.0, steps:
     n = max(len(y), 1)
     for _ in range(steps):
         p = 1.0 / (1.0 + np.exp(-(x @ w + b)))
-        grad_w = x.T @ (p - y) / n + l2 * w / n
-        grad_b = float(np.sum(p - y)) / n
+        grad_w = x.T @ ((p - y) * share) + l2 * w / n
+        grad_b = float(np.sum((p - y) * share))
         w -= lr * grad_w
         w = np.where(sign * w < 0, 0.0, w)  # a weight that crossed to the wrong side stops at 0
         b -= lr * grad_b
@@ -251,22 +263,50 @@ def fit(rows: list[dict[str, float]], labels: list[int], l2: float = 1.0, steps:
     )
 
 
-def choose_threshold(scores: list[float], correct: list[int], answerable: list[bool]) -> float:
-    """The threshold with the best mean of accuracy on answerable questions and abstention on
-    the others (an answer below the threshold counts as an abstention)."""
-    best, best_value = 0.5, -1.0
+def _shares(groups: list[str] | None, n: int) -> np.ndarray:
+    """Each row's weight: the rows of one group share an equal part of the whole."""
+    if not groups:
+        return np.full(n, 1.0 / max(n, 1))
+    size = Counter(groups)
+    return np.array([1.0 / (len(size) * size[g]) for g in groups], dtype=np.float64)
+
+
+def balanced(scores: list[float], correct: list[int], answerable: list[bool], t: float) -> float:
+    """The mean of accuracy on answerable questions and abstention on the others at threshold
+    ``t`` (an answer below it counts as an abstention)."""
     n_ans = max(1, sum(answerable))
     n_not = max(1, sum(not a for a in answerable))
+    acc = sum(1 for s, c, a in zip(scores, correct, answerable, strict=True) if a and c and s >= t) / n_ans
+    abst = sum(1 for s, a in zip(scores, answerable, strict=True) if not a and s < t) / n_not
+    return (acc + abst) / 2
+
+
+def by_sets(
+    scores: list[float], correct: list[int], answerable: list[bool], groups: list[str] | None, t: float
+) -> float:
+    """The mean over the sets named in ``groups`` (each question's set) of each set's
+    ``balanced`` figure; without groups, the figure of all questions together."""
+    names = groups or [""] * len(scores)
+    parts = [[i for i, g in enumerate(names) if g == name] for name in dict.fromkeys(names)]
+    figures = []
+    for part in parts:
+        s, c, a = [scores[i] for i in part], [correct[i] for i in part], [answerable[i] for i in part]
+        figures.append(balanced(s, c, a, t))
+    return sum(figures) / max(1, len(figures))
+
+
+def choose_threshold(
+    scores: list[float], correct: list[int], answerable: list[bool], groups: list[str] | None = None
+) -> float:
+    """The threshold with the best ``by_sets`` figure: a set counts as much as another, whatever
+    its size and its share of unanswerable questions."""
+    best, best_value = 0.5, -1.0
     # candidates halfway between neighbouring scores: a rounded score could land above the
     # score it stands for and leave that answer out
     values = sorted(set(scores))
     middles = {(a + b) / 2 for a, b in itertools.pairwise(values)}
     for t in sorted(middles | {0.0, 1.0}):
-        acc = (
-            sum(1 for s, c, a in zip(scores, correct, answerable, strict=True) if a and c and s >= t) / n_ans
-        )
-        abst = sum(1 for s, a in zip(scores, answerable, strict=True) if not a and s < t) / n_not
-        value = (acc + abst) / 2
+        value = by_sets(scores, correct, answerable, groups, t)
         if value > best_value + 1e-9:
             best, best_value = t, value
     return best

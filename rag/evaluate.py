@@ -21,7 +21,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
 
-from .confidence import FEATURES, choose_threshold, fit, load_calibration
+from .confidence import FEATURES, Calibration, by_sets, choose_threshold, fit, load_calibration
 from .context import select_passages
 from .errors import InputError
 from .metrics import (
@@ -169,35 +169,49 @@ def labelled(rows: list[Row]) -> tuple[list[dict[str, float]], list[int], list[R
     return [r.features for r in keep], [int(bool(r.right_if_answered)) for r in keep], keep
 
 
-def _scores_with(rows: list[Row], drop: str | None, folds: int = 5, seed: int = 0) -> float:
-    """Balanced score of a confidence refitted without ``drop``, by cross-validation."""
+def fitted(rows: list[Row], l2: float = 1.0, drop: str | None = None) -> Calibration:
+    """The confidence fitted on the verified answers of ``rows`` (without the signal ``drop``)
+    and its threshold chosen on all of ``rows``; each named set weighs as much as another in
+    both (see ``fit`` and ``choose_threshold``)."""
     feats, labels, keep = labelled(rows)
+    cal = fit([_without(f, drop) for f in feats], labels, l2=l2, groups=[r.set for r in keep])
+    cal.threshold = choose_threshold(
+        [score(cal, r, drop) for r in rows],
+        [int(bool(r.right_if_answered)) for r in rows],
+        [r.answerable for r in rows],
+        [r.set for r in rows],
+    )
+    return cal
+
+
+def score(cal: Calibration, row: Row, drop: str | None = None) -> float:
+    """The confidence of a row's answer; -1 for a question with no verified answer."""
+    return cal.probability(_without(row.features, drop)) if row.verified and row.features else -1.0
+
+
+def _without(features: dict[str, float], drop: str | None) -> dict[str, float]:
+    return {k: v for k, v in features.items() if k != drop}
+
+
+def _scores_with(rows: list[Row], drop: str | None, folds: int = 5, seed: int = 0) -> float:
+    """Balanced score (the mean over the named sets) of a confidence refitted without ``drop``,
+    by cross-validation: each fold scored by a confidence fitted on the others."""
+    _, _, keep = labelled(rows)
     if len(keep) < 2 * folds:
         return float("nan")
     order = list(range(len(keep)))
     random.Random(seed).shuffle(order)
-    scores = [0.0] * len(keep)
+    scores: dict[int, float] = {}
     for f in range(folds):
         test = set(order[f::folds])
-        train = [i for i in order if i not in test]
-        cut = [{k: v for k, v in feats[i].items() if k != drop} for i in train]
-        cal = fit(cut, [labels[i] for i in train])
-        for i in test:
-            scores[i] = cal.probability({k: v for k, v in feats[i].items() if k != drop})
-    by_id = {r.id + r.set: s for r, s in zip(keep, scores, strict=True)}
-    all_scores = [by_id.get(r.id + r.set, -1.0) for r in rows]
+        cal = fitted([keep[i] for i in order if i not in test], drop=drop)
+        scores |= {id(keep[i]): score(cal, keep[i], drop) for i in test}
+    all_scores = [scores.get(id(r), -1.0) for r in rows]
     right = [int(bool(r.right_if_answered)) for r in rows]
     answerable = [r.answerable for r in rows]
-    t = choose_threshold(all_scores, right, answerable)
-    return _balanced(all_scores, right, answerable, t)
-
-
-def _balanced(scores: list[float], right: list[int], answerable: list[bool], t: float) -> float:
-    n_a = max(1, sum(answerable))
-    n_u = max(1, sum(not a for a in answerable))
-    acc = sum(1 for s, c, a in zip(scores, right, answerable, strict=True) if a and c and s >= t) / n_a
-    abst = sum(1 for s, a in zip(scores, answerable, strict=True) if not a and s < t) / n_u
-    return round((acc + abst) / 2, 4)
+    groups = [r.set for r in rows]
+    t = choose_threshold(all_scores, right, answerable, groups)
+    return round(by_sets(all_scores, right, answerable, groups, t), 4)
 
 
 def ablation(rows: list[Row]) -> Ablation | None:

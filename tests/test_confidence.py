@@ -78,3 +78,38 @@ def test_the_threshold_separates_scores_that_can_be_separated() -> None:
     answerable = [True, False] * 10
     t = choose_threshold(scores, [1, 0] * 10, answerable)
     assert 0.06617 < t <= 0.93382
+
+
+def test_each_set_weighs_as_much_as_another_in_the_fit() -> None:
+    # set "big" (100 answers): certainty tells right from wrong, the self-check says nothing;
+    # set "small" (10): the self-check tells them apart, certainty is flat. Pooled, the big set
+    # decides and the self-check barely counts; with each set weighing the same it counts
+    big = [
+        ({"certainty": 0.5 + 0.04 * (i % 10), "self_check": 0.3 + 0.4 * ((i // 10) % 2)}, int(i % 10 >= 5))
+        for i in range(100)
+    ]
+    small = [({"certainty": 0.7, "self_check": 0.1 + 0.08 * i}, int(i >= 5)) for i in range(10)]
+    rows = [f for f, _ in big + small]
+    labels = [y for _, y in big + small]
+    pooled = fit(rows, labels, steps=500)
+    grouped = fit(rows, labels, steps=500, groups=["big"] * 100 + ["small"] * 10)
+    assert grouped.weights["self_check"] > 2 * pooled.weights["self_check"] > 0
+    right, wrong = {"certainty": 0.7, "self_check": 0.9}, {"certainty": 0.7, "self_check": 0.2}
+
+    def gap(cal: Calibration) -> float:
+        return cal.probability(right) - cal.probability(wrong)
+
+    assert gap(grouped) > gap(pooled)
+
+
+def test_the_threshold_serves_each_set_not_the_largest() -> None:
+    # set "a": 50 right answers at 0.7, 10 wrong answers to unanswerable questions at 0.4 and 10
+    # at 0.1; set "b": 10 right answers at 0.35, 10 wrong ones at 0.2. Pooled, 0.55 is best (a's
+    # answers outnumber b's); set by set, a threshold between b's answers (0.2 to 0.35) keeps
+    # all of b's right answers and costs a only half of its abstention
+    scores = [0.7] * 50 + [0.4] * 10 + [0.1] * 10 + [0.35] * 10 + [0.2] * 10
+    answerable = [True] * 50 + [False] * 20 + [True] * 10 + [False] * 10
+    correct = [int(a) for a in answerable]
+    groups = ["a"] * 70 + ["b"] * 20
+    assert choose_threshold(scores, correct, answerable) == pytest.approx(0.55)
+    assert 0.2 < choose_threshold(scores, correct, answerable, groups) < 0.35
