@@ -34,9 +34,13 @@ def _figures(rows: list, scores: list[float], t: float) -> str:  # type: ignore[
     acc = sum(1 for r, s in ans if r.right_if_answered and s >= t) / max(1, len(ans))
     false = sum(1 for _, s in ans if s < t) / max(1, len(ans))
     abst = sum(1 for _, s in una if s < t) / max(1, len(una))
+    # citation precision over the answers kept at this threshold, as a run at it would report
+    kept = [r.citation_precision for r, s in zip(rows, scores, strict=True) if s >= t]
+    cited = [p for p in kept if p is not None]
+    precision = f", citation precision {sum(cited) / len(cited):.3f} of {len(cited)} answers" if cited else ""
     return (
         f"accuracy {acc:.3f} on {len(ans)} answerable (false abstention {false:.3f}), "
-        f"abstention {abst:.3f} on {len(una)} unanswerable"
+        f"abstention {abst:.3f} on {len(una)} unanswerable{precision}"
     )
 
 

@@ -63,12 +63,15 @@ def test_held_out_figures_come_from_a_fit_on_the_other_sets_alone() -> None:
             features=feats,
             verified=True,
             right_if_answered=answerable,
+            citation_precision=1.0 if answerable else 0.0,
         )
 
     a = [row("a", i, i % 2 == 0, 0.9 if i % 2 == 0 else 0.2, 0.8) for i in range(40)]
     b = [row("b", i, i % 2 == 0, 0.9 if i % 4 < 2 else 0.2, 0.95 if i % 2 == 0 else 0.5) for i in range(40)]
     held = _held_out(a + b, "b", l2=1.0)
     assert "accuracy 0.500 on 20 answerable" in held and "abstention 0.500 on 20 unanswerable" in held
+    # the answers kept: b's 10 right ones (citations all supported) and 10 wrong (none)
+    assert "citation precision 0.500 of 20 answers" in held
     seen = fit([r.features for r in a + b], [int(bool(r.right_if_answered)) for r in a + b])
     assert seen.weights["certainty"] > 0  # had it seen "b", certainty would have counted
 
