@@ -135,7 +135,9 @@ def _build(settings: Settings, embedder: Embedder, progress: Progress | None) ->
     store = _milvus(settings, embedder.dim, fresh=old is None) if settings.store == "milvus" else None
     known = _old_vectors(old, plan, store)
     vectors, embedded = _embed_all(embedder, new_chunks, progress, checkpoints, known)
-    old_tokens = {id(c): t for c, t in zip(old.chunks, old.tokens, strict=True)} if old is not None else {}
+    old_tokens: dict[int, list[str]] = {}
+    if old is not None and old.words is not None:
+        old_tokens = {id(c): t for c, t in zip(old.chunks, old.words, strict=True)}
     tokens = [old_tokens.get(id(c)) or lexicon_tokens(index_text(c)) for c in plan.chunks]
     if store is not None:
         _update_store(store, old, plan, vectors, tokens)
@@ -195,9 +197,9 @@ def _report(
 
 
 def _previous(settings: Settings, embedder: Embedder) -> Snapshot | None:
-    """The published index, when there is a readable one."""
+    """The published index, when there is a readable one, with its chunks' words to reuse."""
     try:
-        return Snapshot.load(settings)
+        return Snapshot.load(settings, words=True)
     except (IndexMissingError, IndexCorruptError) as exc:
         log.info("building a new index: %s", exc)
         return None

@@ -114,7 +114,7 @@ class Snapshot:
     docs: dict[str, Document]
     chunks: list[Chunk]
     vids: list[int]
-    tokens: list[list[str]]
+    words: list[list[str]] | None  # each chunk's BM25 words; loaded only for a build (see load)
     faiss_index: Any  # None when the vectors live in Milvus
     lexicon: Lexicon
     store: Store = field(repr=False)  # dense and keyword search: FaissStore or MilvusStore
@@ -124,9 +124,13 @@ class Snapshot:
         self._row_of_vid = {vid: row for row, vid in enumerate(self.vids)}
 
     @classmethod
-    def load(cls, settings: Settings) -> Snapshot:
+    def load(cls, settings: Settings, words: bool = False) -> Snapshot:
         """The live index of ``settings.index_dir``; raise ``IndexMissingError`` or
-        ``IndexCorruptError`` (saying what is wrong)."""
+        ``IndexCorruptError`` (saying what is wrong).
+
+        ``words``: keep each chunk's BM25 words, which the next build reuses. A reader does
+        not need them (its keyword search reads the saved postings), and as Python lists they
+        cost more memory than the chunk's vector and postings together."""
         path = current_path(settings.index_dir)
         if path is not None and not path.is_dir():
             raise IndexCorruptError(
@@ -146,7 +150,7 @@ class Snapshot:
             rows = _read_json(path / "chunks.json")
             chunks = [Chunk(**{k: r[k] for k in Chunk.model_fields}) for r in rows]
             vids = [int(r["vid"]) for r in rows]
-            tokens = [list(r["tokens"]) for r in rows]
+            tokens = [list(r["tokens"]) for r in rows] if words else None
             lexicon = Lexicon.from_json(_read_json(path / "lexicon.json"))
         except (KeyError, TypeError, ValueError) as exc:
             raise IndexCorruptError(
@@ -182,7 +186,7 @@ class Snapshot:
                 "rebuild with `rag index`",
                 zh=f"{path} 中的关键词索引与分块数不符：请运行 `rag index` 重建索引。",
             )
-        faiss_store = FaissStore(index, vids, tokens, postings)
+        faiss_store = FaissStore(index, vids, postings)
         return cls(path, manifest, docs, chunks, vids, tokens, index, lexicon, faiss_store)
 
     def staleness(self, settings: Settings, embedder: Embedder) -> str | None:

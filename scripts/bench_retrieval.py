@@ -212,7 +212,7 @@ def keyword_row(base: list[list[str]], questions: list[str], n: int, seed: int =
     t = time.perf_counter()
     bm25 = bm25s.BM25(k1=1.2, b=0.75)  # what a build computes and saves beside the vectors
     bm25.index(docs, show_progress=False)
-    store = FaissStore(None, list(range(n)), docs, Postings.of(bm25, n))
+    store = FaissStore(None, list(range(n)), Postings.of(bm25, n))
     build = time.perf_counter() - t
     mem = store.postings.nbytes / n
     # what a reader does at start: read the saved postings back (memory-mapped) and search
@@ -220,7 +220,7 @@ def keyword_row(base: list[list[str]], questions: list[str], n: int, seed: int =
     try:
         store.postings.save(folder)
         t = time.perf_counter()
-        loaded = FaissStore(None, list(range(n)), [], Postings.load(folder))
+        loaded = FaissStore(None, list(range(n)), Postings.load(folder))
         loaded.keyword(queries[0], 30)
         load = time.perf_counter() - t
         k50, k95 = timed(lambda q: loaded.keyword(q, 30), queries)

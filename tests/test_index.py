@@ -53,10 +53,14 @@ def test_build_persists_json_faiss_and_manifest(settings: Settings) -> None:
         "vectors.faiss",
     ]
     data = Snapshot.load(settings)
-    # the reader maps the build's keyword index; it searches as one built from the chunks' words
+    # a reader keeps no words of its own: it maps the build's keyword index, which searches as
+    # one built from the chunks' words (those a build loads to reuse)
+    assert data.words is None
     assert isinstance(data.store, FaissStore) and isinstance(data.store.postings.rows, np.memmap)
-    fresh = Postings.build(data.tokens)
-    for words in (["工商银行"], ["银行", "模型", "2025"], data.tokens[3][:5]):
+    words_of = Snapshot.load(settings, words=True).words
+    assert words_of is not None and len(words_of) == len(data.chunks)
+    fresh = Postings.build(words_of)
+    for words in (["工商银行"], ["银行", "模型", "2025"], words_of[3][:5]):
         assert data.store.postings.search(words, 10) == fresh.search(words, 10) != []
     m = data.manifest
     assert m.format_version == 5 and m.embedder == "test/hashing-bigrams" and m.dim == 64

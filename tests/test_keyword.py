@@ -37,7 +37,7 @@ def _corpus(n: int, seed: int) -> tuple[list[str], list[list[str]]]:
 def test_keyword_scores_and_ranks_as_bm25s_does() -> None:
     vocab, docs = _corpus(3000, seed=7)
     vids = [10_000 + 3 * i for i in range(len(docs))]  # ids that are not row numbers
-    store = FaissStore(None, vids, docs)
+    store = FaissStore(None, vids, Postings.build(docs))
     reference = _reference(docs)
     rng = random.Random(8)
     for _ in range(200):
@@ -59,15 +59,15 @@ def test_keyword_scores_and_ranks_as_bm25s_does() -> None:
 
 def test_keyword_finds_nothing_for_unknown_or_empty_words() -> None:
     _, docs = _corpus(200, seed=1)
-    store = FaissStore(None, list(range(len(docs))), docs)
+    store = FaissStore(None, list(range(len(docs))), Postings.build(docs))
     assert store.keyword("不在词表 absent", 5) == []
     assert store.keyword("   ", 5) == []
-    assert FaissStore(None, [], []).keyword("词1", 5) == []
+    assert FaissStore(None, [], Postings.build([])).keyword("词1", 5) == []
 
 
 def test_a_repeated_word_counts_each_time_as_in_bm25s() -> None:
     _, docs = _corpus(500, seed=3)
-    store = FaissStore(None, list(range(len(docs))), docs)
+    store = FaissStore(None, list(range(len(docs))), Postings.build(docs))
     once = dict(store.keyword("词3 词7", 500))
     twice = dict(store.keyword("词3 词3 词7", 500))
     rows, scores = _reference(docs).retrieve([["词3", "词3", "词7"]], k=500, show_progress=False)

@@ -13,6 +13,8 @@ from rag.build import build_index
 from rag.retrieve import HybridRetriever
 from rag.settings import Settings
 from rag.snapshot import Snapshot
+from rag.stores.faiss import FaissStore
+from rag.stores.postings import Postings
 from tests.fakes import HashingEmbedder
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -96,12 +98,10 @@ def test_an_index_over_the_threshold_is_saved_as_ivf_and_updates_incrementally(
 def test_a_search_runs_on_one_thread_and_leaves_the_thread_setting_as_it_was() -> None:
     import faiss
 
-    from rag.stores.faiss import FaissStore
-
     index = vectors.exact(32)
     data = _unit(200)
     index.add_with_ids(data, np.arange(200, dtype=np.int64))
-    store = FaissStore(index, list(range(200)), [])
+    store = FaissStore(index, list(range(200)), Postings.build([]))
     faiss.omp_set_num_threads(2)
     seen = []
     real_search = index.search

@@ -13,13 +13,10 @@ from .postings import Postings
 
 
 class FaissStore:
-    def __init__(
-        self, index: Any, vids: list[int], tokens: list[list[str]], postings: Postings | None = None
-    ) -> None:
+    def __init__(self, index: Any, vids: list[int], postings: Postings) -> None:
         self.index = index
         self.vids = vids
-        self.tokens = tokens
-        self._postings = postings
+        self.postings = postings
 
     def search(self, query: np.ndarray, n: int) -> list[tuple[int, float]]:
         if not self.vids:
@@ -42,13 +39,6 @@ class FaissStore:
         if not self.vids:
             return []
         return [(self.vids[r], s) for r, s in self.postings.search(text.split(), n)]
-
-    @property
-    def postings(self) -> Postings:
-        """Those saved by the build; built here from the chunks' words when none were given."""
-        if self._postings is None:
-            self._postings = Postings.build(self.tokens)
-        return self._postings
 
     def count(self) -> int:
         return int(self.index.ntotal)
