@@ -28,7 +28,7 @@ def _read(path: Path) -> Report:
         raise InputError(f"cannot read report {path}: {exc}") from exc
 
 
-def _figures(rows: list, scores: list[float], t: float) -> str:  # type: ignore[type-arg]
+def _figures(rows: list[Row], scores: list[float], t: float) -> str:
     ans = [(r, s) for r, s in zip(rows, scores, strict=True) if r.answerable]
     una = [(r, s) for r, s in zip(rows, scores, strict=True) if not r.answerable]
     acc = sum(1 for r, s in ans if r.right_if_answered and s >= t) / max(1, len(ans))

@@ -214,7 +214,7 @@ def features(
     return out
 
 
-# -- fitting (used by `rag eval --fit`) ------------------------------------------------------
+# -- fitting (`rag calibrate`, and the ablation of `rag eval`) ------------------------------------
 
 
 def fit(
