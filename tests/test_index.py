@@ -104,6 +104,30 @@ def test_changed_added_and_deleted_files_update_incrementally(settings: Settings
     assert hits[0].doc_id == "new.md"
 
 
+def test_a_build_segments_only_new_chunks_and_reuses_the_words_of_the_others(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rag.build
+
+    build_index(settings, HashingEmbedder())
+    new = "# 新文章\n\n测试银行部署了新的大模型，效率提升50%。"
+    (settings.corpus_dir / "new.md").write_text(new, encoding="utf-8")
+    segmented: list[str] = []
+    real = rag.build.lexicon_tokens
+
+    def counting(text: str) -> list[str]:
+        segmented.append(text)
+        return real(text)
+
+    monkeypatch.setattr(rag.build, "lexicon_tokens", counting)
+    report = build_index(settings, HashingEmbedder())
+    assert report.embedded == len(segmented) >= 1 and all("新文章" in t or "测试银行" in t for t in segmented)
+    # the reused words are those a fresh segmentation gives
+    data = Snapshot.load(settings, words=True)
+    assert data.words is not None
+    assert all(w == real(rag.build.index_text(c)) for c, w in zip(data.chunks, data.words, strict=True))
+
+
 def test_interrupted_build_leaves_previous_index_intact(settings: Settings) -> None:
     build_index(settings, HashingEmbedder())
     before = current_path(settings.index_dir)
