@@ -37,7 +37,6 @@ class Support:
     """How well the supporting sentence goes with the question (each 0..1)."""
 
     constraints: float = 1.0  # share of the question's names, years, figures in the window
-    constraints_passage: float = 1.0  # ... anywhere in the passage, its label and the text before
     terms: float = 1.0  # specificity-weighted share of the question's words in the window
     terms_passage: float = 1.0  # ... in the passage, its label and the text before it
     focus: float = 1.0  # share of the words next to the question word in the window
@@ -231,7 +230,6 @@ def qualifiers(p: Passage, span: tuple[int, int], question: Question, lexicon: L
     sibling = any(_sibling_in(t, win_words) for t in missing if _CJK_RE.match(t))
     return Support(
         constraints=_share(constraints, win),
-        constraints_passage=_share(constraints, whole),
         terms=_share(question.terms, win, weight),
         terms_passage=_share(question.terms, whole, weight),
         focus=_share(question.focus, win),
