@@ -146,7 +146,7 @@ class Evidence:
     names_found: float
     years_found: float
     missing: list[str]  # question names the corpus never uses
-    cross_lingual: bool  # the question is in another language than the passages
+    cross_lingual: bool  # no passage is in the question's language
 
 
 def _identifies(name: str, question: Question) -> bool:
@@ -162,7 +162,9 @@ def evidence(question: Question, hits: list[Hit], passages: list[Passage], lexic
     """``missing`` holds the names the corpus never uses at all: nothing there can be about them."""
     dense = max((h.dense_score for h in hits if h.dense_score is not None), default=0.0)
     text = " ".join(p.folded for p in passages)
-    cross = question.english != is_english(text)
+    # cross-lingual when no passage is in the question's language: one Chinese passage among
+    # English ones (a mixed corpus) does not make an English question cross-lingual
+    cross = bool(passages) and all(question.english != is_english(p.folded) for p in passages)
     # a name of an English question may be written in Chinese in the passages: not counted
     absent = [] if cross else [n for n in question.names if not holds_name(text, n)]
     unknown = [

@@ -19,12 +19,24 @@ def quoted(text: str) -> list[str]:
     return [fold(q) for q in _QUOTED_RE.findall(text)]
 
 
-def latin_names(text: str) -> list[str]:
+def latin_names(text: str, initials: bool = True) -> list[str]:
     """Latin names of a text (original case needed): words with capitals inside or digits
     (R7-Pro, AX3000, CADR), and runs of capitalised words (Binjiang International
-    Marathon), joined by 'of'/'&'. Folded, in order."""
+    Marathon), joined by 'of'/'&'. Folded, in order.
+
+    A lone capitalised word that starts a sentence may be a name ("Graphite is ...") or a
+    word capitalised for the sentence ("According to ...", "Adults aged 65 ..."): without
+    ``initials`` such words are left out."""
     out: list[str] = []
     run: list[str] = []
+    lone_start = False  # the run began a sentence with a plain capitalised word
+
+    def flush() -> None:
+        nonlocal run
+        if run and (initials or not (lone_start and len(run) == 1)):
+            out.append(" ".join(run))
+        run = []
+
     words = list(_LATIN_WORD_RE.finditer(text))
     for i, m in enumerate(words):
         w = m.group(0)
@@ -33,24 +45,20 @@ def latin_names(text: str) -> list[str]:
         if m.start() and text[m.start() - 1].isdigit():
             continue  # a unit (5GHz), not a name
         if len(w) > 24 or len(re.findall(r"\d+", w)) > 2:
-            if run:
-                out.append(" ".join(run))
-                run = []
+            flush()
             continue  # an identifier or a piece of a link, not a name
         marked = bool(re.search(r"[a-z][A-Z]|\d|^[A-Z]{2,}", w))
         capital = w[0].isupper() and w.lower() not in LANG.stop
         sentence_start = not text[: m.start()].strip() or text[: m.start()].rstrip()[-1:] in ".!?。！？"
         if marked or (capital and not (sentence_start and not run and len(w) < 4)):
             if run and not joined:
-                out.append(" ".join(run))
-                run = []
+                flush()
+            if not run:
+                lone_start = sentence_start and not marked
             run.append(w)
         else:
-            if run:
-                out.append(" ".join(run))
-            run = []
-    if run:
-        out.append(" ".join(run))
+            flush()
+    flush()
     return [fold(n) for n in out]
 
 

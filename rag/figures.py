@@ -204,7 +204,8 @@ def _unit_after(text: str, pos: int) -> tuple[str, int]:
     stripped = rest.lstrip()
     skip = len(rest) - len(stripped)
     m = re.match(r"[a-zµμ°][a-zµμ°/³²]*(?:\([a-z]\))?", stripped)
-    if m and not re.match(rf"(?:{'|'.join(_LATIN_MULT)})\b", stripped):
+    # a function word is no unit: "65 and over", "Android 12 or later", "65 at a clinic"
+    if m and m.group(0) not in LANG.stop and not re.match(rf"(?:{'|'.join(_LATIN_MULT)})\b", stripped):
         return m.group(0).split("/")[0][:6], pos + skip + m.end()
     m = re.match(f"(?:多|余|来|左右)?(?:个)?([{CJK}])", rest)
     if m and m.group(1) not in _CN_ALL:

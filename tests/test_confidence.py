@@ -5,9 +5,13 @@ import math
 import pytest
 
 from rag.calibrate import _held_out
-from rag.confidence import Calibration, choose_threshold, fit
+from rag.confidence import Calibration, choose_threshold, evidence, fit
 from rag.generators import GenerationStats
+from rag.lexicon import Lexicon
 from rag.metrics import Row
+from rag.question import read
+
+from .test_verify import BANK, CLINIC
 
 
 def test_certainty_is_the_geometric_mean_of_the_token_probabilities() -> None:
@@ -116,3 +120,11 @@ def test_the_threshold_serves_each_set_not_the_largest() -> None:
     groups = ["a"] * 70 + ["b"] * 20
     assert choose_threshold(scores, correct, answerable) == pytest.approx(0.55)
     assert 0.2 < choose_threshold(scores, correct, answerable, groups) < 0.35
+
+
+def test_a_question_is_cross_lingual_only_when_no_passage_is_in_its_language() -> None:
+    q = read("Who gets the high-dose vaccine?")
+    mixed = evidence(q, [CLINIC.hit, BANK.hit], [CLINIC, BANK], Lexicon())
+    assert not mixed.cross_lingual  # one Chinese passage among English ones (a mixed corpus)
+    assert evidence(q, [BANK.hit], [BANK], Lexicon()).cross_lingual
+    assert not evidence(read("江苏银行每天节约多少工作量？"), [BANK.hit], [BANK], Lexicon()).cross_lingual

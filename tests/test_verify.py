@@ -286,3 +286,38 @@ def test_a_list_item_number_is_not_a_figure_to_find() -> None:
     manual = passage(7, "为保持净化效果，滤网每6个月更换一次，更换后长按复位键3秒。")
     c = check("1. **定期更换滤网**：滤网每6个月更换一次[7]。", "滤网多久换一次？", manual)
     assert c.verified and c.text.startswith("定期更换滤网")
+
+
+CLINIC = passage(
+    6,
+    "After the injection, stay in the clinic for 30 minutes. Adults aged 65 and over are offered "
+    "the high-dose vaccine. It requires Android 12 or later.",
+)
+
+
+def test_english_answers_are_checked_like_chinese_ones() -> None:
+    # a capitalised word that only starts the sentence is no name to find in the passage
+    c = check(
+        "According to the guide, you should stay for 30 minutes [6].", "How long should I stay?", CLINIC
+    )
+    assert c.verified, c.reason
+    # a function word after a number is no unit: "65 years" is the passage's "65 and over"
+    c = check(
+        "People aged 65 years and older get the high-dose vaccine [6].",
+        "Who gets the high-dose vaccine?",
+        CLINIC,
+    )
+    assert c.verified, c.reason
+    c = check("You need Android 12 [6].", "Which Android version does it need?", CLINIC)
+    assert c.verified, c.reason
+    # ... but a name that starts a sentence and is in the passage stays a fact found there
+    theme = passage(7, 'A new dark theme called "Graphite" arrives in version 4.2.')
+    c = check("Graphite is the new dark theme [7].", "What is the new dark theme called?", theme)
+    assert c.verified and c.names == ["graphite"], (c.reason, c.names)
+    # still checked: a figure the passage lacks, and a name of several capitalised words
+    c = check("You should stay for 45 minutes [6].", "How long should I stay?", CLINIC)
+    assert not c.verified and "45" in c.reason
+    c = check(
+        "Adults aged 65 get it from Harbour Health Clinic [6].", "Who gets the high-dose vaccine?", CLINIC
+    )
+    assert not c.verified and "harbour health clinic" in c.reason

@@ -9,7 +9,7 @@ passage is a measure of support, not a gate.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..entities import latin_names, proper_words, quoted
 from ..language import LANG
@@ -28,6 +28,14 @@ class Novel:
 
     names: list[str]  # must each be found
     words: list[str]  # plain words: a share must be found
+    initials: list[str] = field(default_factory=list)  # names that may only be capitalised
+    # because they start a sentence ("According"): a plain word when no passage has them
+
+    def demote(self, name: str) -> None:
+        """Count a sentence-initial capitalised word as a plain word."""
+        self.names.remove(name)
+        if name not in self.words:
+            self.words.append(name)
 
 
 def _in_question(word: str, question: Question) -> bool:
@@ -56,7 +64,10 @@ def novel_words(sentence: str, question: Question, lexicon: Lexicon) -> Novel:
     words = [
         w for w in dict.fromkeys(words) if not _in_question(w, question) and not any(w in n for n in names)
     ]
-    return Novel(names, words)
+    initials = [
+        n for n in names if n in set(latin_names(sentence)) - set(latin_names(sentence, initials=False))
+    ]
+    return Novel(names, words, initials)
 
 
 def _squeezed(words: list[str]) -> str:

@@ -114,6 +114,11 @@ def check_sentence(
             return bool(spans_of[p.n][fact])
         return fact not in checkable[p.n] or holds_name(p.folded, fact)
 
+    # a capitalised word that only starts the sentence ("According") and no passage holds is
+    # a plain word, not an invented name
+    for n in [n for n in novel.initials if n in novel.names]:
+        if not any(holds(p, n) for p in passages):
+            novel.demote(n)
     facts: list[int | str] = list(range(len(figs))) + list(novel.names)
     cited = [by_n[c] for c in cites]
     chosen: list[Passage] = []
