@@ -45,7 +45,8 @@ def _in_question(word: str, question: Question) -> bool:
 def novel_words(sentence: str, question: Question, lexicon: Lexicon) -> Novel:
     folded = fold(sentence)
     tagged = tag(folded)
-    names = quoted(sentence) + latin_names(sentence) + proper_words(tagged)
+    latin = latin_names(sentence)
+    names = quoted(sentence) + latin + proper_words(tagged)
     words = []
     for word, flag in tagged:
         if not is_content(word) or word in LANG.question_words or word in LANG.pronouns:
@@ -64,10 +65,8 @@ def novel_words(sentence: str, question: Question, lexicon: Lexicon) -> Novel:
     words = [
         w for w in dict.fromkeys(words) if not _in_question(w, question) and not any(w in n for n in names)
     ]
-    initials = [
-        n for n in names if n in set(latin_names(sentence)) - set(latin_names(sentence, initials=False))
-    ]
-    return Novel(names, words, initials)
+    lone = set(latin) - set(latin_names(sentence, initials=False))
+    return Novel(names, words, [n for n in names if n in lone])
 
 
 def _squeezed(words: list[str]) -> str:
