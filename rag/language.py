@@ -42,6 +42,7 @@ class Language(BaseModel):
     proper_tags: list[str]
     yesno_leads_en: list[str]  # an English question that starts with one of these asks yes or no
     negations: list[str]  # words that turn a statement into its opposite
+    pair_joints: list[str]  # what joins two alternatives named side by side ("生茶和熟茶")
     identity_tags: list[str]  # proper tags that name one person, place or organisation
     noun_tags: list[str]
 

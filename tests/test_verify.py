@@ -321,3 +321,54 @@ def test_english_answers_are_checked_like_chinese_ones() -> None:
         "Adults aged 65 get it from Harbour Health Clinic [6].", "Who gets the high-dose vaccine?", CLINIC
     )
     assert not c.verified and "harbour health clinic" in c.reason
+
+
+def test_an_answer_from_the_clause_of_a_look_alike_the_passage_tells_apart_is_rejected() -> None:
+    # the passage names the asked word beside a look-alike ("生茶和熟茶"); the clause that states
+    # the answer names only the look-alike: the answer is about the other one
+    tea = passage(
+        16,
+        "普洱茶分为生茶和熟茶两类。生茶是晒青毛茶直接压制而成；熟茶则需经过渥堆工艺，"
+        "这一工艺于1973年在昆明茶厂试制成功。",
+    )
+    c = check("生茶的渥堆工艺是1973年试制成功的[16]。", "普洱茶生茶的渥堆工艺是哪一年试制成功的？", tea)
+    assert not c.verified and c.reason == "about 熟茶, not 生茶", c.reason
+    c = check("熟茶的渥堆工艺是1973年试制成功的[16]。", "普洱茶熟茶的渥堆工艺是哪一年试制成功的？", tea)
+    assert c.verified, c.reason
+    race = passage(17, "本届赛事设男子全程和半程两个项目。半程冠军由刘洋获得。")  # sport
+    c = check("男子全程冠军是刘洋[17]。", "男子全程冠军是谁？", race)
+    assert not c.verified and c.reason == "about 半程, not 全程", c.reason
+    # a look-alike the question asks about too is no rival
+    c = check("半程冠军是刘洋[17]。", "男子全程和半程冠军分别是谁？", race)
+    assert c.verified, c.reason
+    label = passage(18, "成人和老人剂量不同。成人一次2片，一日3次。")  # medicine
+    c = check("老人一次吃2片[18]。", "老人一次吃几片？", label)
+    assert not c.verified and c.reason == "about 成人, not 老人", c.reason
+    report = passage(19, "公司2024年毛利率和净利率均有提升。净利率为12.5%，同比提高1.2个百分点。")
+    c = check("公司2024年毛利率为12.5%[19]。", "公司2024年毛利率是多少？", report)  # finance
+    assert not c.verified and c.reason == "about 净利率, not 毛利率", c.reason
+    film = passage(20, "本届最佳男主角和最佳女主角同时揭晓。最佳女主角由林岚获得。")
+    c = check("最佳男主角是林岚[20]。", "第十二届海湾电影节最佳男主角是谁？", film)
+    assert not c.verified and c.reason == "about 女主角, not 男主角", c.reason
+
+
+def test_a_number_of_the_question_the_passage_pairs_with_a_rival_must_head_the_answer() -> None:
+    # a notice about two lines: the interval stands in the list under "一、5号线"
+    notice = passage(
+        21,
+        "高峰时段行车间隔缩短至2分30秒。",
+        heading="关于调整5号线和8号线运营时间的公告 > 一、5号线",
+        title="关于调整5号线和8号线运营时间的公告",
+    )
+    c = check("8号线高峰时段行车间隔为2分30秒[21]。", "8号线高峰时段行车间隔是多少？", notice)
+    assert not c.verified and c.reason == "about 5号, not 8号", c.reason
+    c = check("5号线高峰时段行车间隔为2分30秒[21]。", "5号线高峰时段行车间隔是多少？", notice)
+    assert c.verified, c.reason
+    c = check("5号线高峰时段行车间隔为2分30秒[21]。", "5号线和8号线的高峰行车间隔各是多少？", notice)
+    assert c.verified, c.reason
+
+
+def test_a_look_alike_the_passage_never_pairs_with_the_asked_word_may_be_a_synonym() -> None:
+    news = passage(22, "2022年全国旅游收入2872.1亿元，同比减少26.2%。")
+    c = check("2022年我国旅游收入为2872.1亿元[22]。", "2022年我国旅游收入是多少？", news)
+    assert c.verified, c.reason

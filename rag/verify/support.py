@@ -10,7 +10,10 @@
    while the supporting sentence gives another one ("2022年" asked, "2021年" stated) rejects it
    (with no year by the sentence, the document's title dates it: "2023滨江马拉松落幕"),
    and so does a passage that never names a title or quoted term of the question (《胡同儿》
-   asked, a passage about another film cited): the user marked that name as exact.
+   asked, a passage about another film cited): the user marked that name as exact. Where the
+   passage names a word of the question beside a look-alike ("分为生茶和熟茶", "5号线和8号线")
+   and the clause stating the answer, under its own heading, names only the look-alike, the
+   answer is about the other one and is rejected.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from ..normalize import CJK, fold, is_english
 from ..question import Question
 from .markers import is_refusal, parse_markers
 from .names import holds_name, novel_words, recombined_name, word_share
-from .numbers import holding, novel_figures
+from .numbers import holding, novel_figures, sentence_years
 
 _CJK_RE = re.compile(f"[{CJK}]")
 MIN_WORD_SHARE = 0.5  # a sentence with no figure or name needs this share of its words found
@@ -170,7 +173,10 @@ def check_sentence(
     support.novel_words = word_share(novel.words, primary.folded) if not cross[primary.n] else 1.0
     support.cross_lingual = cross[primary.n] or question.english != english
     conflict = _conflict(primary, spans[primary.n], question) or (
-        "" if cross[primary.n] else _untitled(chosen, question)
+        ""
+        if cross[primary.n]
+        else _untitled(chosen, question)
+        or _replaced(question, _scope(primary, spans[primary.n], figs, novel.names), primary)
     )
     if conflict:
         return _reject(
@@ -225,6 +231,27 @@ def _share(words: tuple[str, ...], text: str, weight: dict[str, float] | None = 
     return got / total if total else 1.0
 
 
+def _scope(p: Passage, span: tuple[int, int], figs: list[Figure], names: list[str]) -> str:
+    """The clause of the supporting sentence that states the answer's facts, with the innermost
+    heading above it, folded: where the thing asked about should be named. A sentence of
+    parallel items ("调味品……毛利率为38.5%；休闲食品……") gives each its own clause, and a list
+    under "一、5号线" speaks of 5号线 even where the document's title names two lines."""
+    own = next((t for a, b, t in p.sentence_texts() if (a, b) == span), "")
+    clauses = [c for c in re.split(r"(?<=[；;])", own) if c.strip()] or [own]
+    context = sentence_years(p)
+
+    def stated(clause: str) -> int:
+        found = figures(clause)
+        n = sum(1 for f in figs if any(matches(f, g, context) for g in found))
+        return n + sum(1 for name in names if holds_name(fold(clause), name))
+
+    best = max(clauses, key=stated)
+    if not stated(best):
+        best = own
+    head = p.chunk.heading.rsplit(" > ", 1)[-1]
+    return fold(f"{head} {best}")
+
+
 def qualifiers(p: Passage, span: tuple[int, int], question: Question, lexicon: Lexicon) -> Support:
     win = window(p, span)
     whole = fold(f"{p.label} {p.before} {p.text}")
@@ -261,6 +288,50 @@ def _sibling_in(term: str, words: set[str]) -> bool:
         for w in words
         if _CJK_RE.match(w)
     )
+
+
+def _replaced(question: Question, near: str, p: Passage) -> str:
+    """Something the question names that the passage tells apart from a look-alike named beside
+    it ("分为生茶和熟茶", "5号线和8号线"), while the clause stating the answer names only the
+    look-alike: a word with one character changed (生茶 asked, 熟茶 there) or another number
+    with the same unit (8号线 asked, a list under "一、5号线"). The answer is about the other
+    one. A passage that names only the look-alike may be using a synonym (我国, 全国), and a
+    look-alike the question also asks about is no rival."""
+    whole = fold(_surroundings(p))
+    for t in question.terms:
+        if len(t) < 2 or not _CJK_RE.match(t) or holds_name(near, t):
+            continue
+        for w in sorted(_look_alikes(t, near)):
+            if w not in question.terms and _paired(t, w, whole):
+                return f"about {w}, not {t}"
+    found = figures(near, folded=True)
+    asked = [a for a in question.figures if a.kind == "number" and a.unit]
+    for a in (a for a in asked if not any(matches(a, f) for f in found)):
+        for f in found:
+            rival = f.kind == "number" and f.unit == a.unit and not any(matches(g, f) for g in asked)
+            if rival and _paired(a.text, f.text, whole):
+                return f"about {f.text}, not {a.text}"
+    return ""
+
+
+def _paired(a: str, b: str, text: str) -> bool:
+    """Does the text name the two side by side, joined by "和", "、", "与", "or"…, with at most
+    a few characters of what they share around the joint: "生茶和熟茶", "5号线和8号线",
+    "最佳男主角和最佳女主角"?"""
+    joint = "|".join(re.escape(w) for w in LANG.pair_joints)
+    gap = r"[^\s，。；：,.;:]{0,3}"
+    return any(
+        re.search(f"{re.escape(x)}{gap}(?:{joint}){gap}{re.escape(y)}", text) for x, y in ((a, b), (b, a))
+    )
+
+
+def _look_alikes(term: str, text: str) -> set[str]:
+    """The strings of the text shaped like the term with one character changed: 熟茶 for 生茶."""
+    out: set[str] = set()
+    for i in range(len(term)):
+        pattern = f"{re.escape(term[:i])}[{CJK}]{re.escape(term[i + 1 :])}"
+        out |= {m.group(1) for m in re.finditer(f"(?=({pattern}))", text)}
+    return out - {term}
 
 
 def _conflict(p: Passage, span: tuple[int, int], question: Question) -> str:
