@@ -5,7 +5,7 @@ from rag.context import Passage
 from rag.lexicon import Lexicon
 from rag.question import read
 from rag.types import Chunk, Hit
-from rag.verify import check_sentence, is_refusal, parse_markers, split_answer
+from rag.verify import check_sentence, conflict_notes, is_refusal, parse_markers, split_answer
 
 LEX = Lexicon()
 
@@ -372,3 +372,22 @@ def test_a_look_alike_the_passage_never_pairs_with_the_asked_word_may_be_a_synon
     news = passage(22, "2022年全国旅游收入2872.1亿元，同比减少26.2%。")
     c = check("2022年我国旅游收入为2872.1亿元[22]。", "2022年我国旅游收入是多少？", news)
     assert c.verified, c.reason
+
+
+def test_a_rival_date_is_noted_as_the_answers_language_writes_dates() -> None:
+    # another source's date written the English way is said in Chinese, not as folded text
+    # ("另有资料的说法是dec 9, 2022")
+    first = passage(23, "东航表示，首架C919飞机于2022年11月21日完成交付前的最后试飞。")
+    other = passage(24, "Dec 9, 2022 ... 国产大飞机首架C919正式交付东航。")
+    question = "首架C919的交付日期是哪天？"
+    c = check("首架C919于2022年11月21日完成交付[23]。", question, first, other)
+    assert c.verified, c.reason
+    notes = conflict_notes([c], [first, other], [], read(question))
+    assert notes == ["另有资料的说法是2022年12月9日[24]。"], notes
+    english = read("When was the first C919 delivered?")
+    first = passage(25, "The first C919 was delivered to China Eastern on December 9, 2022.")
+    other = passage(26, "The first C919 was delivered on 2022-12-26, the airline said.")
+    c = check_sentence("The first C919 was delivered on December 9, 2022 [25].", [first, other], english, LEX)
+    assert c.verified, c.reason
+    notes = conflict_notes([c], [first, other], [], english)
+    assert notes == ["Another source gives December 26, 2022[26]."], notes

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..context import Passage
-from ..figures import figures, matches
+from ..figures import Figure, figures, matches
+from ..language import LANG
 from ..normalize import fold
 from ..prompts import message
 from ..question import Question
@@ -42,10 +43,23 @@ def conflict_notes(
                     p.n = len(passages) + 1
                     passages.append(p)
                 key = "conflict_en" if question.english else "conflict_zh"
-                notes.append(message(key).format(value=date.text, cite=f"[{p.n}]"))
+                notes.append(message(key).format(value=spoken(date, question.english), cite=f"[{p.n}]"))
                 given.append(date)
                 cited_docs.add(p.hit.doc_id)
     return notes
+
+
+def spoken(date: Figure, english: bool) -> str:
+    """A date as the answer's language writes it ("2022年12月9日", "December 9, 2022"), not as
+    the folded source text has it ("dec 9, 2022")."""
+    y, m, d = date.date
+    if not m:
+        return date.text
+    if not english:
+        return "".join(f"{v}{unit}" for v, unit in ((y, "年"), (m, "月"), (d, "日")) if v)
+    month = LANG.months_en[m - 1].capitalize()
+    day = f"{month} {d}" if d else month
+    return f"{day}, {y}" if y and d else f"{day} {y}" if y else day
 
 
 def _overlap(p: Passage, q: Passage) -> bool:
