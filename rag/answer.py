@@ -24,7 +24,7 @@ from .generators import GenerationStats, Generator, Message
 from .lexicon import Lexicon
 from .normalize import to_traditional
 from .prompts import message, render_check, render_user, system_prompt
-from .question import Question, resolve
+from .question import Question
 from .retrieve import Retriever
 from .settings import Settings
 from .types import Answer, Citation, Hit, Timings
@@ -154,6 +154,7 @@ class _Run:
     withheld: str = ""
     decided: bool = False
     refused: str = ""  # why the answer was refused, once it is
+    shared: list[Passage] = field(default_factory=list)  # every passage numbered so far
 
     def render(self, check: SentenceCheck) -> str:
         text = check.text + "".join(f"[{n}]" for n in check.cites)
@@ -262,37 +263,59 @@ def _abstain(run: _Run, question_text: str, reason: str, raw: str = "") -> Answe
     )
 
 
-def ask_stream(
-    question: str,
-    history: list[tuple[str, str]] | None = None,
-    *,
-    settings: Settings,
-    retriever: Retriever,
-    generator: Generator,
-    lexicon: Lexicon,
-    calibration: Calibration,
-    expand: Callable[[Question], str] | None = None,
-    similarity: Callable[[Question], Callable[[str], float]] | None = None,
-    cancel: threading.Event | None = None,
-) -> Iterator[StreamEvent]:
-    """Yield the candidate passages (``list[Citation]``), then verified text, then the ``Answer``.
-    Setting ``cancel`` stops the model at its next token (the client has gone)."""
-    started = time.perf_counter()
-    original = validate_question(question, settings)
-    history = validate_history(history, settings)
-    q = resolve(original, history)
-    query = expand(q) if expand else q.query
-    hits: list[Hit] = retriever.retrieve(query, k=settings.top_k + 3)
-    passages = select_passages(
-        q, hits, lexicon, max_passages=settings.context_passages, budget=settings.context_chars
-    )
-    run = _Run(q, passages, evidence(q, hits, passages, lexicon), calibration, started)
-    run.similarity = similarity(q) if similarity is not None else None
-    if settings.self_check:
-        run.self_check = _self_check(run, generator)
-    run.timings.retrieve = time.perf_counter() - started
-    yield passages_as_citations(passages)
+@dataclass
+class Tools:
+    """What answering needs besides the question."""
 
+    settings: Settings
+    retriever: Retriever
+    generator: Generator
+    lexicon: Lexicon
+    calibration: Calibration
+    expand: Callable[[Question], str] | None = None
+    similarity: Callable[[Question], Callable[[str], float]] | None = None
+    cancel: threading.Event | None = None
+
+
+def prepare(q: Question, tools: Tools, started: float, shared: list[Passage]) -> tuple[_Run, list[Hit]]:
+    """Retrieve and select the passages for one question. Passages of the parts of one question
+    share one numbering: one that two parts both use keeps its number."""
+    t = time.perf_counter()
+    settings = tools.settings
+    query = tools.expand(q) if tools.expand else q.query
+    hits: list[Hit] = tools.retriever.retrieve(query, k=settings.top_k + 3)
+    passages = select_passages(
+        q, hits, tools.lexicon, max_passages=settings.context_passages, budget=settings.context_chars
+    )
+    numbered = []
+    for p in passages:
+        same = next(
+            (o for o in shared if (o.chunk.chunk_id, o.start, o.end) == (p.chunk.chunk_id, p.start, p.end)),
+            None,
+        )
+        if same is None:
+            p.n = len(shared) + 1
+            shared.append(p)
+        numbered.append(same or p)
+    run = _Run(q, numbered, evidence(q, hits, numbered, tools.lexicon), tools.calibration, started)
+    run.shared = shared
+    run.similarity = tools.similarity(q) if tools.similarity is not None else None
+    if settings.self_check:
+        run.self_check = _self_check(run, tools.generator)
+    run.timings.retrieve = time.perf_counter() - t
+    return run, hits
+
+
+def answer_one(original: str, run: _Run, hits: list[Hit], tools: Tools) -> Iterator[str | Answer]:
+    """Generate, check and decide one question's answer: verified text, then the ``Answer``."""
+    settings, generator, lexicon, calibration = (
+        tools.settings,
+        tools.generator,
+        tools.lexicon,
+        tools.calibration,
+    )
+    q, passages, started = run.question, run.passages, run.started
+    begun = time.perf_counter()
     best = best_case(calibration, run.evidence)
     if not passages or run.evidence.missing or best < calibration.threshold:
         reason = (
@@ -309,11 +332,11 @@ def ask_stream(
         return
 
     messages = build_messages(q, passages)
-    run.timings.prompt = time.perf_counter() - started - run.timings.retrieve
+    run.timings.prompt = time.perf_counter() - begun
     gen_started = time.perf_counter()
     buffer, raw = "", ""
     verify_s = 0.0
-    stream = generator.stream(messages, settings.max_tokens, cancel, run.generation)
+    stream = generator.stream(messages, settings.max_tokens, tools.cancel, run.generation)
     try:
         for delta in stream:
             if not raw:
@@ -342,7 +365,8 @@ def ask_stream(
     notes: list[str] = []
     if run.kept:
         others = select_passages(q, hits, lexicon, max_passages=len(hits), budget=10**6)
-        notes = conflict_notes(run.kept, passages, others, q)
+        notes = conflict_notes(run.kept, passages, others, q, first_n=len(run.shared) + 1)
+        run.shared += [p for p in passages if p not in run.shared]
         for note in notes:
             yield run.show(("" if not q.english else " ") + note)
     verify_s += time.perf_counter() - t
@@ -361,8 +385,8 @@ def ask_stream(
         yield answer
         return
 
-    parts = [run.render(c).strip() for c in run.kept] + notes
-    text = (" " if q.english else "").join(parts)
+    pieces = [run.render(c).strip() for c in run.kept] + notes
+    text = (" " if q.english else "").join(pieces)
     if q.traditional:
         text = to_traditional(text)
     by_n = {p.n: p for p in passages}

@@ -43,6 +43,9 @@ class Language(BaseModel):
     yesno_leads_en: list[str]  # an English question that starts with one of these asks yes or no
     negations: list[str]  # words that turn a statement into its opposite
     pair_joints: list[str]  # what joins two alternatives named side by side ("生茶和熟茶")
+    part_joints: list[str]  # what joins the things a question asks the same of ("2023年和2024年")
+    respectively: list[str]  # words that say each is asked separately (分别, respectively)
+    comparison: list[str]  # words that ask about the things together (相比, 总共, which)
     identity_tags: list[str]  # proper tags that name one person, place or organisation
     noun_tags: list[str]
 

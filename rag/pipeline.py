@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from .aliases import Aliases
-from .answer import StreamEvent, ask_stream
+from .answer import StreamEvent
+from .ask import ask_stream
 from .build import BuildReport, Progress, build_index
 from .confidence import Calibration, load_calibration
 from .embed import Embedder, make_embedder

@@ -270,3 +270,113 @@ def _substitute(q: Question, prev: Question, other: str | None) -> tuple[Questio
 
 def _with(q: Question, exclude: tuple[str, ...] = (), previous: tuple[tuple[str, str], ...] = ()) -> Question:
     return replace(q, exclude=exclude, previous=previous)
+
+
+# -- questions about several things ----------------------------------------------------------
+
+
+def parts(q: Question) -> tuple[str, ...]:
+    """The questions a question about several things asks, one per thing: "2023年和2024年滨江
+    马拉松的参赛人数分别是多少？" asks "2023年滨江马拉松的参赛人数是多少？" and the same of
+    2024年; "5号线的末班车和8号线的末班车分别是几点？" asks of each line. The things are years,
+    figures of one unit or (with a word such as 分别 or "respectively") names, joined by 和, 、,
+    "and"…; a comparison word (相比, 总共, which) asks about them together, and gives ()."""
+    text = q.query
+    folded = fold(text)
+    if len(folded) != len(text) or q.asks == "yesno" or _mentions(folded, LANG.comparison, q.english):
+        return ()
+    marker = _first(folded, LANG.respectively, q.english)
+    for kind, spans in _items(q, folded):
+        if kind == "name" and marker is None:
+            continue  # "A和B签署了什么": two names may be asked about together
+        segments = _coordinated(spans, folded, marker)
+        if segments:
+            start, end = segments[0][0], segments[-1][1]
+            return tuple(
+                _without_marker(text[:start] + text[a:b] + text[end:], q.english) for a, b in segments
+            )
+    return ()
+
+
+def _mentions(folded: str, words: list[str], english: bool) -> bool:
+    return _first(folded, words, english) is not None
+
+
+def _first(folded: str, words: list[str], english: bool) -> tuple[int, int] | None:
+    """Where the first of the words stands in the text (an English word as a whole word)."""
+    found = []
+    for w in words:
+        pattern = rf"(?<![a-z]){re.escape(w)}(?![a-z])" if w.isascii() else re.escape(w)
+        if (w.isascii() and english) or not w.isascii():
+            m = re.search(pattern, folded)
+            if m:
+                found.append((m.start(), m.end()))
+    return min(found) if found else None
+
+
+def _items(q: Question, folded: str) -> list[tuple[str, list[tuple[int, int]]]]:
+    """The places of the question's years, of its figures of each unit and of its names."""
+    years = [m.span() for y in q.years if (m := re.search(rf"(?<!\d){y}(?!\d)年?", folded))]
+    units: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for f in q.figures:
+        if f.kind in ("number", "date") and (f.unit or f.kind == "date"):
+            units.setdefault((f.kind, f.unit), []).append((f.start, f.end))
+    names = [(i, i + len(n)) for n in q.names if (i := folded.find(n)) >= 0]
+    groups = [("year", years)] + [("figure", s) for s in units.values()] + [("name", names)]
+    return [(kind, sorted(set(spans))) for kind, spans in groups if len(spans) > 1]
+
+
+def _coordinated(
+    spans: list[tuple[int, int]], folded: str, marker: tuple[int, int] | None
+) -> list[tuple[int, int]]:
+    """The segments of a coordinated phrase, one per thing ("5号线的末班车" and "8号线的末班车"
+    of "5号线的末班车和8号线的末班车"), or []. Of the things before the joint, the one whose
+    words up to it mirror the words after the other is its partner (工商银行, not 工小慧, in
+    "工商银行的工小慧和上海银行的智能客服")."""
+    joints = sorted(LANG.part_joints, key=len, reverse=True)
+    for j, b in reversed(list(enumerate(spans))):  # from the last thing: the whole list
+        joint = next((w for w in joints if folded[: b[0]].endswith(w)), None)
+        if joint is None:
+            continue
+        at = b[0] - len(joint)
+        before = [
+            a
+            for a in spans[:j]
+            if a[1] <= at and at - a[1] <= 8 and not re.search(r"[。？！?!；;，,]", folded[a[1] : at])
+        ]
+        if not before:
+            continue
+        after = folded[b[1] :]
+        a = max(before, key=lambda a: (len(_common_prefix(folded[a[1] : at], after)), a[0]))
+        tail = folded[a[1] : at]
+        end = b[1]
+        if tail and after.startswith(tail):
+            end += len(tail)
+        elif tail and marker is not None and b[1] <= marker[0] <= b[1] + 12:
+            end = marker[0]
+        segments = [(a[0], at), (b[0], end)]
+        # a list of bare things: "2022年、2023年和2024年"
+        for c in reversed(spans[: spans.index(a)]):
+            if tail or not any(folded[c[1] : segments[0][0]] == w for w in joints):
+                break
+            segments.insert(0, (c[0], segments[0][0] - len(folded[c[1] : segments[0][0]])))
+        return [(s, e) for s, e in segments if e > s]
+    return []
+
+
+def _common_prefix(a: str, b: str) -> str:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return a[:n]
+
+
+def _without_marker(text: str, english: bool) -> str:
+    """The sub-question without its "分别" or "respectively"."""
+    for w in LANG.respectively:
+        if w.isascii():
+            if english:
+                text = re.sub(rf",?\s*(?<![A-Za-z]){re.escape(w)}(?![A-Za-z])", "", text, count=1, flags=re.I)
+        elif len(w) > 1 or re.search(rf"{w}(?=[是为有自])", text):
+            text = text.replace(w, "", 1)
+    return re.sub(r"\s+([?？.。])", r"\1", text).strip()

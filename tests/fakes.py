@@ -43,10 +43,11 @@ class HashingEmbedder:
 
 
 class ScriptedGenerator:
-    """Streams a fixed reply and records the messages it was given."""
+    """Streams a fixed reply (a list: one per call, the last one repeated) and records the
+    messages it was given."""
 
-    def __init__(self, reply: str) -> None:
-        self.reply = reply
+    def __init__(self, reply: str | list[str]) -> None:
+        self.replies = [reply] if isinstance(reply, str) else list(reply)
         self.stats = GenerationStats()
         self.calls: list[list[Message]] = []
         self.checks: list[list[Message]] = []  # the self-checks asked
@@ -69,10 +70,11 @@ class ScriptedGenerator:
         cancel: threading.Event | None = None,
         stats: GenerationStats | None = None,
     ) -> Iterator[str]:
+        reply = self.replies[min(len(self.calls), len(self.replies) - 1)]
         self.calls.append(messages)
         self.stats = stats or GenerationStats()
         self.stats.prompt_tokens = sum(len(m["content"]) for m in messages)
-        for ch in self.reply:
+        for ch in reply:
             if cancel is not None and cancel.is_set():
                 return
             self.stats.generated_tokens += 1

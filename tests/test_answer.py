@@ -265,3 +265,56 @@ def test_an_answer_the_self_check_could_not_save_is_refused_without_asking_it(ma
     assert len(pipeline.generator.checks) == 1  # type: ignore[attr-defined]  # not asked again
     pipeline._calibration = pipeline.calibration.model_copy(update={"threshold": best - 0.01})
     assert not pipeline.ask(question).abstained and len(pipeline.generator.checks) == 2  # type: ignore[attr-defined]
+
+
+TWO_BANKS = "江苏银行和邮储银行分别部署了哪些DeepSeek模型？"
+JIANGSU = "江苏银行部署了DeepSeek-VL2多模态模型[1]。"
+YOUCHU = "邮储银行部署了DeepSeek-V3模型[1]。"
+
+
+def _shown(events: list) -> str:
+    return "".join(e for e in events if isinstance(e, str))
+
+
+def test_a_question_about_two_things_is_answered_part_by_part(make) -> None:
+    pipeline = make([JIANGSU, YOUCHU])
+    events = list(pipeline.ask_stream(TWO_BANKS))
+    sources, answer = events[0], events[-1]
+    calls = pipeline.generator.calls  # type: ignore[attr-defined]
+    # one prompt per part, each asking its own question
+    assert [c[1]["content"].rstrip().splitlines()[-1][-20:] for c in calls] == [
+        "江苏银行部署了哪些DeepSeek模型？"[-20:],
+        "邮储银行部署了哪些DeepSeek模型？"[-20:],
+    ]
+    assert isinstance(answer, Answer) and not answer.abstained
+    assert "VL2" in answer.text and "V3" in answer.text and _shown(events) == answer.text
+    # one numbering over both parts: every source a distinct number, each marker a verified source
+    numbers = [c.n for c in sources]
+    assert numbers == sorted(set(numbers)) == list(range(1, len(numbers) + 1))
+    by_n = {c.n: c for c in answer.citations}
+    vl2, v3 = answer.text.split("。")[:2]
+    for sentence, fact in ((vl2, "VL2"), (v3, "V3")):
+        marks = [int(m) for m in re.findall(r"\[(\d+)\]", sentence)]
+        assert marks and all(by_n[m].verified and fact in by_n[m].span_text for m in marks), sentence
+
+
+def test_a_part_the_documents_do_not_answer_says_so_in_its_place(make) -> None:
+    unsupported = "邮储银行部署了DeepSeek-V9模型[1]。"
+    events = list(make([unsupported, JIANGSU]).ask_stream("邮储银行和江苏银行分别部署了哪些DeepSeek模型？"))
+    answer = events[-1]
+    assert isinstance(answer, Answer) and not answer.abstained
+    note = "资料中没有找到“邮储银行部署了哪些DeepSeek模型？”的答案。"
+    assert answer.text.startswith(note) and "VL2" in answer.text and "V9" not in answer.text
+    assert _shown(events) == answer.text  # the note waits for the part after it, in its place
+    assert answer.removed == ["邮储银行部署了DeepSeek-V9模型。"]
+
+
+def test_a_question_whose_parts_are_all_unanswered_is_refused_with_nothing_shown(make) -> None:
+    events = list(
+        make(["邮储银行部署了DeepSeek-V9模型[1]。", "江苏银行部署了DeepSeek-X1模型[1]。"]).ask_stream(
+            TWO_BANKS
+        )
+    )
+    answer = events[-1]
+    assert isinstance(answer, Answer) and answer.abstained and answer.text.startswith("资料中没有找到能回答")
+    assert not _shown(events) and answer.citations

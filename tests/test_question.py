@@ -2,7 +2,7 @@
 
 import pytest
 
-from rag.question import read, resolve
+from rag.question import parts, read, resolve
 
 
 @pytest.mark.parametrize(
@@ -105,3 +105,55 @@ def test_a_question_that_names_nothing_inherits_the_subject() -> None:
     assert "苏商银行" in q.query
     standalone = resolve("第十二届海湾电影节最佳导演是谁？", [("布洛芬怎么吃？", "…")])
     assert standalone.query == "第十二届海湾电影节最佳导演是谁？"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # sport: two years
+        (
+            "2023年和2024年滨江马拉松的参赛人数分别是多少？",
+            ("2023年滨江马拉松的参赛人数是多少？", "2024年滨江马拉松的参赛人数是多少？"),
+        ),
+        # transport: two numbered lines, the noun repeated after each
+        ("5号线的末班车和8号线的末班车分别是几点？", ("5号线的末班车是几点？", "8号线的末班车是几点？")),
+        # finance: two names, each with its own product; the partner is the name whose words
+        # mirror the other's (工商银行…的工小慧 / 上海银行…的智能客服), not the nearest name
+        (
+            "工商银行的工小慧和上海银行的智能客服分别取得了什么成效？",
+            ("工商银行的工小慧取得了什么成效？", "上海银行的智能客服取得了什么成效？"),
+        ),
+        # film: a list of three years
+        (
+            "2022年、2023年和2024年的最佳影片分别是什么？",
+            ("2022年的最佳影片是什么？", "2023年的最佳影片是什么？", "2024年的最佳影片是什么？"),
+        ),
+        # medicine, English
+        (
+            "What were the recommended doses in 2023 and 2024, respectively?",
+            ("What were the recommended doses in 2023?", "What were the recommended doses in 2024?"),
+        ),
+        (
+            "公司2021年和2022年的净利润各是多少？",
+            ("公司2021年的净利润是多少？", "公司2022年的净利润是多少？"),
+        ),
+    ],
+)
+def test_a_question_about_several_things_asks_each(text: str, expected: tuple[str, ...]) -> None:
+    assert parts(read(text)) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2023年和2024年相比参赛人数增加了多少？",  # a comparison asks about both together
+        "2023年和2024年的参赛人数一共是多少？",
+        "能同时拿一等奖和二等奖吗？",  # yes or no
+        "江苏银行和邮储银行签署了什么协议？",  # two names without 分别 may act together
+        "Which was larger, the 2023 or the 2024 field?",
+        "2024年男子全程冠军是谁？",  # one thing
+        "江苏银行应用DeepSeek后识别成功率和每天节约的工作量分别是多少？",  # two measures, one subject
+    ],
+)
+def test_a_question_about_things_together_is_one_question(text: str) -> None:
+    assert parts(read(text)) == ()

@@ -13,14 +13,20 @@ from .support import SentenceCheck
 
 
 def conflict_notes(
-    kept: list[SentenceCheck], passages: list[Passage], others: list[Passage], question: Question
+    kept: list[SentenceCheck],
+    passages: list[Passage],
+    others: list[Passage],
+    question: Question,
+    first_n: int | None = None,
 ) -> list[str]:
     """Notes for dates that other passages give for the same thing.
 
     ``others`` are passages of retrieved hits that did not fit in the prompt; one that is cited
-    here is appended to ``passages`` under the next number. A rival date must stand in a
-    sentence that names every name of the question and shares half of its words.
+    here is appended to ``passages`` under the next number (from ``first_n`` where the answer
+    numbers more passages than these). A rival date must stand in a sentence that names every
+    name of the question and shares half of its words.
     """
+    next_n = first_n or len(passages) + 1
     given = [f for c in kept for f in c.figures if f.kind == "date" and f.date[1] is not None]
     if not given or not question.names:
         return []
@@ -40,7 +46,7 @@ def conflict_notes(
                 if any(matches(date, g) or matches(g, date) for g in given):
                     continue
                 if p not in passages:
-                    p.n = len(passages) + 1
+                    p.n, next_n = next_n, next_n + 1
                     passages.append(p)
                 key = "conflict_en" if question.english else "conflict_zh"
                 notes.append(message(key).format(value=spoken(date, question.english), cite=f"[{p.n}]"))
