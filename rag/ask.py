@@ -1,9 +1,9 @@
 """ask_stream(): one question, or a question about several things answered part by part.
 
-"2023年和2024年滨江马拉松的参赛人数分别是多少？" asks two questions (``question.parts``). Each
-part is retrieved, written, checked and decided on its own (``answer``), its passages numbered
-after the ones before, and the answers are joined: a part the documents do not answer says so
-in its place, and the whole is refused only when every part is.
+"2023年和2024年滨江马拉松的参赛人数分别是多少？" asks two questions (``question.parts``).
+Each part is retrieved, written, checked and decided on its own (``answer.answer_one``), its
+passages numbered after the ones before, and the answers are joined: a part the documents do
+not answer says so in its place, and the whole is refused only when every part is.
 """
 
 from __future__ import annotations
@@ -117,32 +117,36 @@ def _joined(
         total=time.perf_counter() - started,
     )
     weakest = min(kept or answers, key=lambda a: a.confidence)
-    common = {
-        "question": original,
-        "confidence": weakest.confidence,
-        "signals": weakest.signals,
-        "removed": [r for a in answers for r in a.removed],
-        "raw_text": "\n".join(a.raw_text for a in answers if a.raw_text),
-        "withheld": "".join(a.withheld for a in answers),
-        "timings": timings,
-        "prompt_tokens": sum(a.prompt_tokens for a in answers),
-        "generated_tokens": sum(a.generated_tokens for a in answers),
-    }
+    joined = Answer(
+        question=original,
+        text="",
+        confidence=weakest.confidence,
+        signals=weakest.signals,
+        removed=[r for a in answers for r in a.removed],
+        raw_text="\n".join(a.raw_text for a in answers if a.raw_text),
+        withheld="".join(a.withheld for a in answers),
+        timings=timings,
+        prompt_tokens=sum(a.prompt_tokens for a in answers),
+        generated_tokens=sum(a.generated_tokens for a in answers),
+    )
+    reasons = [f"{s.text}: {a.reason}" for s, a in zip(subs, answers, strict=False) if a.abstained]
     if not kept:
         text = message("abstain_en" if q.english else "abstain_zh")
         timings.first_text = timings.first_text or timings.total
-        return Answer(
-            text=to_traditional(text) if q.traditional else text,
-            citations=passages_as_citations(shared),
-            abstained=True,
-            reason="; ".join(f"{s.text}: {a.reason}" for s, a in zip(subs, answers, strict=False)),
-            **common,  # type: ignore[arg-type]
+        return joined.model_copy(
+            update={
+                "text": to_traditional(text) if q.traditional else text,
+                "citations": passages_as_citations(shared),
+                "abstained": True,
+                "reason": "; ".join(reasons),
+            }
         )
     texts = [a.text if not a.abstained else _part_refusal(s, q) for s, a in zip(subs, answers, strict=False)]
     citations = {c.n: c for a in kept for c in a.citations}
-    return Answer(
-        text=(" " if q.english else "").join(texts),
-        citations=[citations[n] for n in sorted(citations)],
-        reason="; ".join(f"{s.text}: {a.reason}" for s, a in zip(subs, answers, strict=False) if a.abstained),
-        **common,  # type: ignore[arg-type]
+    return joined.model_copy(
+        update={
+            "text": (" " if q.english else "").join(texts),
+            "citations": [citations[n] for n in sorted(citations)],
+            "reason": "; ".join(reasons),
+        }
     )
