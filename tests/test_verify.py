@@ -368,6 +368,50 @@ def test_a_number_of_the_question_the_passage_pairs_with_a_rival_must_head_the_a
     assert c.verified, c.reason
 
 
+def test_an_answer_from_an_item_of_a_list_whose_later_item_names_the_asked_thing_is_rejected() -> None:
+    # "A……；B……；C……": the item stating the answer is about A or B when only a later item
+    # names what the question asks about
+    report = passage(
+        27,
+        "速冻食品收入26.4亿元，毛利率为31.2%；调味品收入14.8亿元，毛利率为38.5%；"
+        "休闲食品收入7.4亿元，同比下降4.6%。",
+    )  # finance
+    c = check("休闲食品的毛利率为38.5%[27]。", "休闲食品的毛利率是多少？", report)
+    assert not c.verified and c.reason == "休闲 is another item of the list", c.reason
+    c = check("调味品的毛利率为38.5%[27]。", "调味品的毛利率是多少？", report)
+    assert c.verified, c.reason
+    race = passage(28, "男子组冠军由王浩获得；女子组冠军由李佳获得；青少年组比赛因雨取消。")  # sport
+    c = check("青少年组冠军是李佳[28]。", "青少年组冠军是谁？", race)
+    assert not c.verified and "another item" in c.reason, c.reason
+    c = check("女子组冠军是李佳[28]。", "女子组冠军是谁？", race)
+    assert c.verified, c.reason
+    label = passage(29, "成人一次1片，一日3次；儿童用量请咨询医师。")  # medicine
+    c = check("儿童一次吃1片[29]。", "儿童一次吃几片？", label)
+    assert not c.verified and c.reason == "儿童 is another item of the list", c.reason
+    c = check("成人一次吃1片[29]。", "成人一次吃几片？", label)
+    assert c.verified, c.reason
+    awards = passage(30, "最佳影片由《远山》获得；最佳纪录片奖项本届空缺。")  # film
+    c = check("最佳纪录片是《远山》[30]。", "最佳纪录片是哪部？", awards)
+    assert not c.verified and "another item" in c.reason, c.reason
+    plans = passage(31, "The Pro plan allows attachments up to 200 MB; the Free plan has no attachments.")
+    c = check(
+        "The Free plan allows attachments up to 200 MB [31].",
+        "What is the attachment limit of the Free plan?",
+        plans,
+    )
+    assert not c.verified and "another item" in c.reason, c.reason
+    c = check(
+        "The Pro plan allows attachments up to 200 MB [31].",
+        "What is the attachment limit of the Pro plan?",
+        plans,
+    )
+    assert c.verified, c.reason
+    # the asked thing in an earlier item is the list's subject, not a rival
+    report = passage(32, "休闲食品收入7.4亿元；毛利率为20.1%，同比下降1.2个百分点。")
+    c = check("休闲食品的毛利率为20.1%[32]。", "休闲食品的毛利率是多少？", report)
+    assert c.verified, c.reason
+
+
 def test_a_look_alike_the_passage_never_pairs_with_the_asked_word_may_be_a_synonym() -> None:
     news = passage(22, "2022年全国旅游收入2872.1亿元，同比减少26.2%。")
     c = check("2022年我国旅游收入为2872.1亿元[22]。", "2022年我国旅游收入是多少？", news)

@@ -13,7 +13,8 @@
    asked, a passage about another film cited): the user marked that name as exact. Where the
    passage names a word of the question beside a look-alike ("分为生茶和熟茶", "5号线和8号线")
    and the clause stating the answer, under its own heading, names only the look-alike, the
-   answer is about the other one and is rejected.
+   answer is about the other one and is rejected; so is an answer from one item of a list
+   ("调味品……毛利率为38.5%；休闲食品……") whose later item is the one naming the thing asked.
 """
 
 from __future__ import annotations
@@ -177,6 +178,7 @@ def check_sentence(
         if cross[primary.n]
         else _untitled(chosen, question)
         or _replaced(question, _scope(primary, spans[primary.n], figs, novel.names), primary)
+        or _later_item(question, primary, spans[primary.n])
     )
     if conflict:
         return _reject(
@@ -311,6 +313,26 @@ def _replaced(question: Question, near: str, p: Passage) -> str:
             rival = f.kind == "number" and f.unit == a.unit and not any(matches(g, f) for g in asked)
             if rival and _paired(a.text, f.text, whole):
                 return f"about {f.text}, not {a.text}"
+    return ""
+
+
+def _later_item(question: Question, p: Passage, span: tuple[int, int]) -> str:
+    """A word of the question that the sentence names only in a later item of its list
+    ("调味品收入14.8亿元，毛利率为38.5%；休闲食品收入7.4亿元"): the item stating the answer,
+    and what stands before it, are about something else."""
+    listed = p.sentence_texts()
+    at = next((i for i, (a, b, _) in enumerate(listed) if (a, b) == span), None)
+    sents = [t for _, _, t in listed]
+    end = at + 1 if at is not None else 0
+    while 0 < end < len(sents) and re.search(r"[；;]\s*$", sents[end - 1]):
+        end += 1  # the items after it, up to the one that ends the sentence
+    if at is None or end == at + 1:
+        return ""
+    before = fold(f"{p.chunk.title} {window(p, span)}")
+    after = fold("".join(sents[at + 1 : end]))
+    for t in question.terms:
+        if len(t) >= 2 and not holds_name(before, t) and holds_name(after, t):
+            return f"{t} is another item of the list"
     return ""
 
 
