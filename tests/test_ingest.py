@@ -12,7 +12,7 @@ from rag.chunk import chunk_document
 from rag.clean import Cleaner
 from rag.errors import CorpusError
 from rag.ingest import load_corpus, load_document
-from rag.normalize import fold
+from rag.normalize import fold, split_sentences
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 CJK_FONTS = sorted(glob.glob("/usr/share/fonts/**/NotoSansCJK-Regular.tt*", recursive=True))
@@ -84,6 +84,58 @@ def test_markdown_front_matter_headings_and_lists(tmp_path: Path) -> None:
     assert (doc.title, doc.date, doc.source) == ("设备手册", "2025-03-01", "内部")
     assert [s.title for s in doc.sections] == ["安装", "步骤"]
     assert "![" not in doc.text and "**" not in doc.text and "固定底座" in doc.text
+
+
+def test_hard_wrapped_lines_are_joined_into_their_sentences(tmp_path: Path) -> None:
+    # English Markdown wrapped at 90 columns, and Chinese text cut at a page width: a line break
+    # inside a sentence must not cut the sentence in two
+    f = tmp_path / "reference.md"
+    f.write_text(
+        "# tarsync reference\n\n"
+        "tarsync copies directory trees between machines as compressed streams. This page covers\n"
+        "version 2.3, released on March 14, 2025. Version 2.3 requires Python 3.10 or newer; version\n"
+        "2.2 still runs on Python 3.8.\n\n"
+        "Settings are read from `~/.config/tarsync/config.toml`. A command-line option always\n"
+        "overrides the same setting in the file, and an environment variable overrides both.\n\n"
+        "- short list item\n- another item\n",
+        encoding="utf-8",
+    )
+    doc = load_document(f)
+    sentences = [doc.text[a:b] for a, b in split_sentences(doc.text)]
+    assert "Version 2.3 requires Python 3.10 or newer;" in " ".join(sentences)
+    assert any(s.startswith("version 2.2 still runs on Python 3.8") for s in sentences), sentences
+    assert any("A command-line option always overrides the same setting" in s for s in sentences), sentences
+    assert "- short list item" in doc.text and "- another item" in doc.text
+    g = tmp_path / "notice.txt"
+    g.write_text(
+        "天穹二号遥四火箭发射成功\n"
+        "2025年4月8日，天穹二号遥四运载火箭在东海发射场成功发射，将5颗低轨通信卫星送入预\n"
+        "定轨道。本次任务是天穹二号运载火箭的第4次飞行，也是该型火箭一子级首次实现海上\n"
+        "回收，一子级在发射约8分钟后降落在距发射场约300公里的回收船上。\n"
+        "一、回收的一子级经检测后计划在2026年复用。\n",
+        encoding="utf-8",
+    )
+    doc = load_document(g)
+    assert "将5颗低轨通信卫星送入预定轨道。" in doc.text
+    assert "一子级首次实现海上回收，" in doc.text
+    assert doc.title == "天穹二号遥四火箭发射成功"  # the title line is not joined to the text
+    assert "\n一、回收的一子级" in doc.text  # a numbered item starts its own line
+
+
+def test_text_of_whole_paragraph_lines_is_not_joined(tmp_path: Path) -> None:
+    # one paragraph per line, a headline and a by-line without full stops: nothing is wrapped
+    f = tmp_path / "news.txt"
+    lines = [
+        "滨江马拉松落幕 肯尼亚选手夺冠",
+        "记者 王明 摄影 李华",
+        "男子全程比赛中，肯尼亚选手基普罗蒂奇以2小时08分31秒的成绩率先冲线，打破了赛会纪录。",
+        "女子全程冠军由中国选手李佳获得，她的成绩是2小时26分05秒。",
+        "本届赛事共有3万名跑者参赛，其中全程1.2万人，半程1.8万人。",
+    ]
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    doc = load_document(f)
+    for line in lines[1:]:
+        assert line in doc.text.split("\n"), line
 
 
 def test_html_visible_text_headings_and_tables(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ import yaml
 
 from . import Block, Extracted
 from .text import decode
+from .wrap import unwrap
 
 _FRONT_MATTER_RE = re.compile(r"\A\ufeff?---\s*\n(.*?)\n---\s*\n", re.S)
 _HEADING_RE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -41,7 +42,7 @@ class MarkdownLoader:
 
     def parse(self, text: str) -> Extracted:
         meta, text = front_matter(text)
-        lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        lines = unwrap(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
         blocks: list[Block] = []
         for i, line in enumerate(lines):
             if _LINK_ONLY_RE.match(line) or (_TABLE_RULE_RE.match(line) and "|" in line):

@@ -9,6 +9,7 @@ import unicodedata
 from ..errors import CorpusError
 from ..normalize import TEXT_MARKS
 from . import Block, Extracted
+from .wrap import unwrap
 
 
 def decode(raw: bytes, name: str) -> str:
@@ -97,5 +98,5 @@ class TextLoader:
             from .markdown import MarkdownLoader
 
             return MarkdownLoader().parse(text)
-        lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        lines = unwrap(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
         return Extracted([Block(line) for line in lines], web=True)
