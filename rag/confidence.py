@@ -18,6 +18,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
 import warnings
 from collections import Counter
 from dataclasses import dataclass
@@ -30,8 +31,8 @@ from .context import Passage
 from .entities import quoted
 from .errors import ConfigError
 from .language import LANG
-from .lexicon import Lexicon, in_dictionary, tag, tokens
-from .normalize import is_english
+from .lexicon import Lexicon, cut, in_dictionary, tag, tokens
+from .normalize import CJK, fold, is_english
 from .question import Question
 from .types import Hit
 from .verify import SentenceCheck
@@ -158,6 +159,48 @@ def _identifies(name: str, question: Question) -> bool:
     return any(flag in LANG.identity_tags for _, flag in tag(name))
 
 
+def _miscut(name: str, question: str, text: str) -> bool:
+    """A name the segmenter cut one character off its neighbour ("青春卡月费" read as 青春 and
+    卡月费): without that character it is in the passages, and so is the neighbour with it."""
+    i = question.find(name)
+    if i < 0 or len(name) < 3 or not re.match(f"[{CJK}]", name):
+        return False
+    j = i + len(name)
+    return (i > 0 and holds_name(text, name[1:]) and question[i - 1 : i + 1] in text) or (
+        j < len(question) and holds_name(text, name[:-1]) and question[j - 1 : j + 1] in text
+    )
+
+
+_MODEL_RE = re.compile(rf"([{CJK}]+|[a-z][a-z\-]*[a-z])[ \-]?(\d+(?:\.\d+)*[a-z]?)(?![\d.]*\d)")
+
+
+def unlisted_models(question: str, text: str) -> list[str]:
+    """Model numbers of the question ("畅享199", "iPhone 15", "Notes 4.1") that the passages
+    never state while they state the same name with other numbers (畅享59, 畅享99): the
+    passages are about its siblings. Quantities (节约9小时, 每10股, over 65) and years are no
+    model numbers; a Latin name is one the question writes as a name (capitalised). The
+    passages' text is folded."""
+    names = {w.lower() for w in re.findall(r"[A-Za-z][\w\-]*", question) if re.search(r"[A-Z]", w)}
+    question = fold(question)
+    out = []
+    for m in _MODEL_RE.finditer(question):
+        head, number = m.group(1), m.group(2)
+        if re.match(f"[{CJK}]", head):
+            head = cut(head)[-1]  # the word right before the number
+            after = cut(question[m.end() : m.end() + 4])
+            if len(head) < 2 or (after and after[0] in LANG.classifiers):
+                continue
+        elif head not in names:
+            continue
+        if re.fullmatch(r"(?:19|20)\d\d", number):
+            continue
+        named = re.compile(rf"{re.escape(head)}[ \-]?(\d+(?:\.\d+)*[a-z]?)(?![\d.]*\d)")
+        numbers = {x.group(1) for x in named.finditer(text)}
+        if numbers and number not in numbers:
+            out.append(question[m.start() : m.end()] if head in m.group(1) else f"{head}{number}")
+    return out
+
+
 def evidence(question: Question, hits: list[Hit], passages: list[Passage], lexicon: Lexicon) -> Evidence:
     """``missing`` holds the names the corpus never uses at all: nothing there can be about them."""
     dense = max((h.dense_score for h in hits if h.dense_score is not None), default=0.0)
@@ -167,9 +210,18 @@ def evidence(question: Question, hits: list[Hit], passages: list[Passage], lexic
     cross = bool(passages) and all(question.english != is_english(p.folded) for p in passages)
     # a name of an English question may be written in Chinese in the passages: not counted
     absent = [] if cross else [n for n in question.names if not holds_name(text, n)]
+    # nor, as a reason to refuse, where the best passage is in another language than the question
+    foreign = bool(passages) and question.english != is_english(passages[0].folded)
+    folded_q = fold(question.query)
     unknown = [
-        n for n in absent if _identifies(n, question) and any(lexicon.df.get(t, 0) == 0 for t in tokens(n))
+        n
+        for n in absent
+        if _identifies(n, question)
+        and any(lexicon.df.get(t, 0) == 0 for t in tokens(n))
+        and not (foreign and n.isascii())
+        and not _miscut(n, folded_q, text)
     ]
+    unknown += [n for n in unlisted_models(question.query, text) if n not in unknown]
     years = [y for y in question.years if str(y) in text]
     return Evidence(
         dense=dense,

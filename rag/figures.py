@@ -78,7 +78,8 @@ _DURATION_RE = re.compile(
 _PERCENT_RE = re.compile(rf"({_NUM})\s*(?:%|％|percent\b|per cent\b)|百分之\s*({_NUM}|{_CN_RUN})")
 _TENTHS_RE = re.compile(rf"({_CN_RUN}|\d+(?:\.\d+)?)\s*成(?![员功为立本果绩就熟])")
 _FRACTION_RE = re.compile(rf"({_CN_RUN}|\d+)\s*分之\s*({_CN_RUN}|\d+)")
-_NUMBER_RE = re.compile(rf"(?<![0-9a-z.])({_NUM})(?![\d])")
+# a number glued to a word by a hyphen is part of a name (covid-19, tianqiong-2), no figure
+_NUMBER_RE = re.compile(rf"(?<![0-9a-z.])(?<![a-z]-)({_NUM})(?![\d])")
 _CODE_RE = re.compile(r"(?<![0-9a-z.])\d+(?:[.\-]\d+){2,}(?![\d])")  # 192.168.8.1, 400-820-3300
 _CN_NUMBER_RE = re.compile(_CN_RUN)
 

@@ -118,6 +118,8 @@ def read(text: str, query: str | None = None) -> Question:
     yrs = sorted(years(figs))
     other_figs = tuple(f for f in figs if not (f.kind == "date" and f.date[1] is None and f.date[0] in yrs))
     found = _dedupe(quoted(query) + latin_names(query) + proper_words(tagged))
+    # a month's name belongs to its date ("April 8, 2025"): the figure carries it
+    found = tuple(n for n in found if not any(n in f.text and n != f.text for f in figs))
     names = tuple(sorted(found, key=lambda n: (folded.find(n) % (len(folded) + 1), -len(n))))
     # jieba tags figures as numerals: 2023 and 年 are not content words of their own
     content = [

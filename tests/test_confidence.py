@@ -7,11 +7,11 @@ import pytest
 from rag.calibrate import _held_out
 from rag.confidence import Calibration, choose_threshold, evidence, fit
 from rag.generators import GenerationStats
-from rag.lexicon import Lexicon
+from rag.lexicon import Lexicon, tokens
 from rag.metrics import Row
 from rag.question import read
 
-from .test_verify import BANK, CLINIC
+from .test_verify import BANK, CLINIC, passage
 
 
 def test_certainty_is_the_geometric_mean_of_the_token_probabilities() -> None:
@@ -128,3 +128,38 @@ def test_a_question_is_cross_lingual_only_when_no_passage_is_in_its_language() -
     assert not mixed.cross_lingual  # one Chinese passage among English ones (a mixed corpus)
     assert evidence(q, [BANK.hit], [BANK], Lexicon()).cross_lingual
     assert not evidence(read("江苏银行每天节约多少工作量？"), [BANK.hit], [BANK], Lexicon()).cross_lingual
+
+
+def test_a_name_is_missing_only_when_the_passages_and_the_corpus_never_use_it() -> None:
+    plans = passage(
+        40,
+        "套餐名称: 畅享59；月费(元): 59。套餐名称: 畅享99；月费(元): 99。套餐名称: 青春卡；月费(元): 19。",
+    )
+    lexicon = Lexicon.from_token_lists([tokens(plans.text)])
+    # a name the segmenter cut off its neighbour ("青春卡月费" read as 青春 and 卡月费) is there
+    q = read("青春卡月费多少钱？")
+    assert evidence(q, [plans.hit], [plans], lexicon).missing == []
+    # a model number the passages state only for its siblings is not there (畅享59, 畅享99)
+    q = read("畅享199套餐的月费是多少？")
+    assert evidence(q, [plans.hit], [plans], lexicon).missing == ["畅享199"]
+    assert evidence(read("畅享99套餐的月费是多少？"), [plans.hit], [plans], lexicon).missing == []
+    notes = passage(
+        41, "Lumen Notes 4.2 needs Android 12; Lumen Notes 4.0 ran on Android 10. Adults 65 and over."
+    )
+    lexicon = Lexicon.from_token_lists([tokens(notes.text)])
+    q = read("Which Android version does Lumen Notes 4.1 need?")
+    assert evidence(q, [notes.hit], [notes], lexicon).missing == ["notes 4.1"]
+    for text in ("Which Android version does Lumen Notes 4.2 need?", "What do adults over 65 get?"):
+        assert evidence(read(text), [notes.hit], [notes], lexicon).missing == [], text
+    # an English question whose best passage is Chinese may name its subject in pinyin; a month
+    # belongs to its date
+    launch = passage(42, "2025年4月8日，天穹二号遥四运载火箭成功发射，将5颗低轨通信卫星送入预定轨道。")
+    lexicon = Lexicon.from_token_lists([tokens(launch.text), tokens(notes.text)])
+    q = read("How many satellites did the Tianqiong-2 launch of April 8, 2025 carry into orbit?")
+    assert q.names == ("tianqiong-2",)
+    assert evidence(q, [launch.hit, notes.hit], [launch, notes], lexicon).missing == []
+    assert evidence(q, [notes.hit], [notes], lexicon).missing == ["tianqiong-2"]
+    # a name written with or without a hyphen between its letters and digits is the same name
+    model = passage(43, "GPT-4是OpenAI于2023年3月14日发布的大模型。")
+    lexicon = Lexicon.from_token_lists([tokens(model.text)])
+    assert evidence(read("GPT4发布时间"), [model.hit], [model], lexicon).missing == []

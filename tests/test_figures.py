@@ -88,3 +88,12 @@ def test_counts_match_across_classifiers_and_omitted_ones_but_measures_do_not() 
     assert pairs("每天节约12小时", "6月12日完成") == [False]
     assert not any(pairs("用时13分钟", "成绩2小时8分13秒"))
     assert pairs("运量12吨", "长12米") == [False]
+
+
+def test_a_number_hyphenated_to_a_word_is_part_of_a_name() -> None:
+    # Tianqiong-2, COVID-19: no figure "2 launch" with the unit "launch"
+    assert [f.text for f in figures("the tianqiong-2 launch carried 5 satellites", folded=True)] == [
+        "5 satellites"
+    ]
+    assert [f.text for f in figures("covid-19 cases rose 12%", folded=True)] == ["12%"]
+    assert [f.kind for f in figures("2024-03-08")] == ["date"]  # a date keeps its hyphens

@@ -96,8 +96,12 @@ def recombined_name(sentence: str, question: Question, texts_folded: list[str]) 
 
 
 def holds_name(text_folded: str, name: str) -> bool:
+    """Is the name in the text: Latin names as whole words, with or without a hyphen or space
+    where letters meet digits (gpt4, gpt-4, gpt 4)."""
     if name.isascii():
-        return re.search(rf"(?<![a-z0-9]){re.escape(name)}(?![a-z0-9])", text_folded) is not None
+        parts = re.split(r"(?<=[a-z])[-\s]?(?=\d)|(?<=\d)[-\s]?(?=[a-z])", name)
+        pattern = r"[-\s]?".join(re.escape(p) for p in parts)
+        return re.search(rf"(?<![a-z0-9]){pattern}(?![a-z0-9])", text_folded) is not None
     return name in text_folded
 
 
