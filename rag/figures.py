@@ -32,6 +32,7 @@ class Figure:
     value: float | None = None
     unit: str = ""
     date: DateParts = (None, None, None)
+    ordinal: bool = False  # 第二条, 第3次: a rank, not a count
 
     @property
     def year(self) -> int | None:
@@ -252,7 +253,12 @@ def _numbers(text: str, taken: list[tuple[int, int]]) -> list[Figure]:
             continue
         v = scaled
         taken.append((m.start(), end))
-        out.append(Figure("number", text[m.start() : unit_end], m.start(), unit_end, value=v, unit=unit))
+        rank = text[m.start() - 1 : m.start()] == "第"
+        out.append(
+            Figure(
+                "number", text[m.start() : unit_end], m.start(), unit_end, value=v, unit=unit, ordinal=rank
+            )
+        )
     for m in _CN_NUMBER_RE.finditer(text):
         if _overlaps(m.start(), m.end(), taken):
             continue
@@ -278,7 +284,12 @@ def _numbers(text: str, taken: list[tuple[int, int]]) -> list[Figure]:
         if v is None:
             continue
         taken.append(m.span())
-        out.append(Figure("number", text[m.start() : unit_end], m.start(), unit_end, value=v, unit=unit))
+        rank = before == "第"
+        out.append(
+            Figure(
+                "number", text[m.start() : unit_end], m.start(), unit_end, value=v, unit=unit, ordinal=rank
+            )
+        )
     return out
 
 
@@ -330,7 +341,8 @@ def _as_year(f: Figure) -> int | None:
 def matches(claim: Figure, candidate: Figure, context_years: frozenset[int] = frozenset()) -> bool:
     """Does ``candidate`` (of a passage) state the figure ``claim`` (of an answer)?
 
-    Numbers need an equal value and, when both carry one, the same unit (units of different
+    Numbers need an equal value, both counts or both ranks (第二), and, when both carry one,
+    the same unit (units of different
     scripts, 'm³/h' and '立方米', are not compared). A date must agree on every part the claim
     gives; a year the passage's date lacks may come from ``context_years``.
     """
@@ -354,8 +366,8 @@ def matches(claim: Figure, candidate: Figure, context_years: frozenset[int] = fr
         return candidate.kind == "code" and candidate.text == claim.text
     if claim.kind != candidate.kind or claim.value is None or candidate.value is None:
         return False
-    if not _close(claim.value, candidate.value):
-        return False
+    if not _close(claim.value, candidate.value) or claim.ordinal != candidate.ordinal:
+        return False  # "2颗" is not "第二条", "3次" not "第3次"
     if claim.kind == "number" and claim.unit and candidate.unit:
         return _same_unit(claim.unit, candidate.unit)
     return True

@@ -97,3 +97,11 @@ def test_a_number_hyphenated_to_a_word_is_part_of_a_name() -> None:
     ]
     assert [f.text for f in figures("covid-19 cases rose 12%", folded=True)] == ["12%"]
     assert [f.kind for f in figures("2024-03-08")] == ["date"]  # a date keeps its hyphens
+
+
+def test_a_rank_is_no_count() -> None:
+    # "第二条 租赁期限" states no "2颗", and "第3次飞行" no "3次"
+    assert not supported(one("2颗卫星"), figures("第二条 租赁期限"))
+    assert not supported(one("飞了3次"), figures("这是该型火箭的第3次飞行"))
+    assert supported(one("第3次飞行"), figures("这是该型火箭的第3次飞行"))
+    assert supported(one("第二条"), figures("依据第二条规定"))
