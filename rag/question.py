@@ -333,8 +333,8 @@ def _coordinated(
 ) -> list[tuple[int, int]]:
     """The segments of a coordinated phrase, one per thing ("5号线的末班车" and "8号线的末班车"
     of "5号线的末班车和8号线的末班车"), or []. Of the things before the joint, the one whose
-    words up to it mirror the words after the other is its partner (工商银行, not 工小慧, in
-    "工商银行的工小慧和上海银行的智能客服")."""
+    words up to it mirror the words after the other is its partner (甲厂, not 一号机, in
+    "甲厂的一号机和乙厂的新产线")."""
     joints = sorted(LANG.part_joints, key=len, reverse=True)
     for j, b in reversed(list(enumerate(spans))):  # from the last thing: the whole list
         joint = next((w for w in joints if folded[: b[0]].endswith(w)), None)

@@ -15,12 +15,14 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ..normalize import CJK
+
 _ENDS = re.compile(r"[。！？；：.!?;:…”’」』)）\]】\"']$")
 _STARTS_BLOCK = re.compile(
     r"^\s*(?:[-*+•·●▪]\s|\d{1,3}(?:[.．](?!\d)|[)、])|[（(]?[一二三四五六七八九十]{1,3}[、）)]|[（(]\d{1,3}[）)]"
     r"|第[一二三四五六七八九十百\d]{1,4}[条章节款]|#{1,6}\s|\||>|[\w ]{1,12}[:：]\s*\S)"
 )
-_CJK_EDGE = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
+_CJK_EDGE = re.compile(f"[{CJK}\u3000-\u303f\uff00-\uffef]")  # Chinese, its punctuation, full width
 MIN_WIDTH = 40  # narrower texts are lists or verse, not wrapped prose
 SHARE = 0.75  # a wrapped line is at least this share of the document's wrap width
 

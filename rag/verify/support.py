@@ -322,11 +322,13 @@ def _later_item(question: Question, p: Passage, span: tuple[int, int]) -> str:
     and what stands before it, are about something else."""
     listed = p.sentence_texts()
     at = next((i for i, (a, b, _) in enumerate(listed) if (a, b) == span), None)
+    if at is None:
+        return ""
     sents = [t for _, _, t in listed]
-    end = at + 1 if at is not None else 0
-    while 0 < end < len(sents) and re.search(r"[；;]\s*$", sents[end - 1]):
+    end = at + 1
+    while end < len(sents) and re.search(r"[；;]\s*$", sents[end - 1]):
         end += 1  # the items after it, up to the one that ends the sentence
-    if at is None or end == at + 1:
+    if end == at + 1:
         return ""
     before = fold(f"{p.chunk.title} {window(p, span)}")
     after = fold("".join(sents[at + 1 : end]))
