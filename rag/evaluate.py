@@ -159,6 +159,7 @@ def run(
                 answer.generated_tokens / gen if gen > 0 and answer.generated_tokens > 1 else None
             )
             row.removed = answer.removed
+            row.raw = answer.raw_text
         rows.append(row)
     return rows
 

@@ -66,6 +66,7 @@ class Row(BaseModel):
     prompt_tokens: int | None = None
     tokens_per_s: float | None = None
     removed: list[str] = Field(default_factory=list)
+    raw: str = ""  # the model's whole text before the checks: replayed through changed checks
 
 
 def squash(text: str) -> str:
