@@ -290,6 +290,24 @@ def _numbers(text: str, taken: list[tuple[int, int]]) -> list[Figure]:
                 "number", text[m.start() : unit_end], m.start(), unit_end, value=v, unit=unit, ordinal=rank
             )
         )
+    return out + _firsts(text, taken)
+
+
+def _firsts(text: str, taken: list[tuple[int, int]]) -> list[Figure]:
+    """A word that ranks first before a classifier (首次, 首届): the rank 第一 in other words.
+    After a numeral it is a classifier itself (一首歌)."""
+    out = []
+    for word in LANG.first_words:
+        for m in re.finditer(re.escape(word), text):
+            unit = next((c for c in _CLASSIFIERS if text.startswith(c, m.end())), None)
+            after_numeral = m.start() > 0 and text[m.start() - 1] in _CN_ALL + "0123456789"
+            if unit is None or after_numeral or _overlaps(m.start(), m.end() + len(unit), taken):
+                continue
+            end = m.end() + len(unit)
+            taken.append((m.start(), end))
+            out.append(
+                Figure("number", text[m.start() : end], m.start(), end, value=1.0, unit=unit, ordinal=True)
+            )
     return out
 
 
@@ -377,8 +395,8 @@ def _same_unit(a: str, b: str) -> bool:
     """Units of two equal numbers that may be the same: equal units, two classifiers that both
     count things (20多个 / 20余类), or a unit that is only a noun's first character (the
     classifier was omitted: 200余个场景 / 200余个实际…) or of another script, which are not
-    compared."""
-    if a == b or a.isascii() != b.isascii():
+    compared; synonyms of the language's data (天/日) are the same unit."""
+    if a == b or a.isascii() != b.isascii() or any(a in group and b in group for group in LANG.unit_synonyms):
         return True
     if a.isascii():
         return False

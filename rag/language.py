@@ -39,6 +39,8 @@ class Language(BaseModel):
     months_en_short: list[str]
     classifiers: list[str]
     count_classifiers: list[str]  # classifiers that count things (个, 家, 类): one kind of unit
+    unit_synonyms: list[list[str]]  # units that mean the same after a number: 30天 is 30日
+    first_words: list[str]  # a rank of one before a classifier: 首次 is 第一次, 首届 第一届
     proper_tags: list[str]
     yesno_leads_en: list[str]  # an English question that starts with one of these asks yes or no
     negations: list[str]  # words that turn a statement into its opposite

@@ -105,3 +105,20 @@ def test_a_rank_is_no_count() -> None:
     assert not supported(one("飞了3次"), figures("这是该型火箭的第3次飞行"))
     assert supported(one("第3次飞行"), figures("这是该型火箭的第3次飞行"))
     assert supported(one("第二条"), figures("依据第二条规定"))
+
+
+def test_a_word_that_ranks_first_is_the_rank_one() -> None:
+    # 首次 is 第一次 (a launch, a final, a dose, a listing); 一首歌 and 首都 hold no figure
+    assert supported(one("第一次海上回收"), figures("该型火箭一子级首次实现海上回收"))
+    assert supported(one("首届"), figures("第一届电影节在海口举行"))
+    assert supported(one("首次服用"), figures("第1次服用加倍"))
+    assert not supported(one("首次"), figures("这是第2次上市"))
+    assert not supported(one("一次"), figures("首次实现"))  # a rank is no count
+    assert figures("唱了一首歌") == [] and figures("首都北京") == [] and figures("首先") == []
+
+
+def test_days_written_either_way_are_one_unit() -> None:
+    # a lease's 30日 notice is 30天; 30天 is still no 30小时 and no 30个
+    assert supported(one("提前30天"), figures("应提前30日书面通知甲方"))
+    assert supported(one("within 30 days"), figures("30日内退还"))  # another script: not compared
+    assert not supported(one("30天"), figures("续借期为30小时"))
