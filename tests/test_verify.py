@@ -6,6 +6,8 @@ from rag.lexicon import Lexicon
 from rag.question import read
 from rag.types import Chunk, Hit
 from rag.verify import check_sentence, conflict_notes, is_refusal, parse_markers, split_answer
+from rag.verify.names import holds_name, holds_word
+from rag.verify.support import _constraints
 
 LEX = Lexicon()
 
@@ -435,3 +437,65 @@ def test_a_rival_date_is_noted_as_the_answers_language_writes_dates() -> None:
     assert c.verified, c.reason
     notes = conflict_notes([c], [first, other], [], english)
     assert notes == ["Another source gives December 26, 2022[26]."], notes
+
+
+def test_the_questions_figures_count_as_figures_by_the_supporting_sentence() -> None:
+    # the question's own figures are qualifiers: "exit code 2" stands in "- 2: some files
+    # failed", 第一次 in 首次, and 第3次 does not stand in 第13次 (a substring would)
+    for sentence, question, p, share in [
+        (
+            "Exit code 2 means some files failed after all retries [1].",
+            "What does exit code 2 mean?",
+            passage(1, "Exit codes. - 0: every file was copied. - 2: some files failed after all retries."),
+            1.0,
+        ),
+        (
+            "2025年实现[1]。",
+            "该型火箭第一次海上回收是在哪一年？",
+            passage(1, "2025年4月8日，该型火箭首次实现海上回收。"),
+            1.0,
+        ),
+        (
+            "She won it in 2019 [3].",  # sport: a title's second win
+            "When did she win the title for the 2nd time?",
+            passage(3, "She won the title for the 2nd time in 2019."),
+            1.0,
+        ),
+    ]:
+        c = check(sentence, question, p)
+        assert c.verified, (sentence, c.reason)
+        assert c.support.constraints == share, (sentence, c.support)
+    # medicine: the 3rd inspection is not the 13th, though "3次" is in "第13次"
+    assert _constraints(read("第3次抽检在几月进行？"), "第13次抽检在5月进行") == 0.0
+    assert _constraints(read("第3次抽检在几月进行？"), "第3次抽检在5月进行") == 1.0
+
+
+def test_english_words_of_the_question_count_in_any_inflection() -> None:
+    # "code" is in "exit codes", "require" in "requires"; a name stays a whole word
+    c = check(
+        "Version 2.3 requires Python 3.10 [1].",
+        "Which Python version does tarsync 2.3 require?",
+        passage(1, "Version 2.3 of tarsync requires Python 3.10 or newer."),
+    )
+    assert c.verified and c.support.terms == 1.0, c.support
+    assert holds_word("exit codes - 2: failed", "code") and holds_word("it was released", "release")
+    assert not holds_word("a coder wrote it", "code") and not holds_name("exit codes", "code")
+
+
+def test_a_sentence_is_cited_to_the_passage_whose_figure_is_about_what_was_asked() -> None:
+    # the model cites a passage holding the same figure about something else; another passage
+    # states it beside what the question names: that one supports the sentence
+    library = passage(1, "图书借期为30天，到期前可续借一次。", heading="二、借阅期限")
+    lease = passage(2, "乙方提前退租的，应提前30日书面通知甲方。", heading="第六条 提前解约")
+    c = check("提前退租要提前30天通知[1]。", "提前退租要提前几天通知？", library, lease)
+    assert c.verified and c.cites == [2], (c.cites, c.reason)
+    # sport: the 10 km race's time, cited to the half marathon's report
+    half = passage(3, "半程马拉松男子组冠军用时1小时05分，女子组冠军用时1小时12分。")
+    ten = passage(4, "10公里男子组冠军王磊用时31分钟，女子组冠军用时35分钟。")
+    c = check("10公里男子组冠军用时31分钟[3]。", "10公里男子组冠军用时多少？", half, ten)
+    assert c.verified and c.cites == [4], (c.cites, c.reason)
+    # where both passages go with the question alike, the model's citation stands
+    a = passage(5, "该药成人一次0.5克，每日3次。")
+    b = passage(6, "本品成人一次0.5克，饭后服用。")
+    c = check("成人一次0.5克[6]。", "成人一次服用多少？", a, b)
+    assert c.verified and c.cites == [6], (c.cites, c.reason)

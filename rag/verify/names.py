@@ -105,6 +105,20 @@ def holds_name(text_folded: str, name: str) -> bool:
     return name in text_folded
 
 
+_SUFFIX_RE = re.compile(r"(?:ing|ed|es|s|e)$")
+
+
+def holds_word(text_folded: str, word: str) -> bool:
+    """Is a word of the question in the text, in any inflection where it is English ("code" in
+    "exit codes", "require" in "requires"); names and Chinese words as ``holds_name``."""
+    if not (word.isascii() and word.isalpha() and len(word) >= 4):
+        return holds_name(text_folded, word)
+    stem = _SUFFIX_RE.sub("", word)
+    return (
+        re.search(rf"(?<![a-z0-9]){re.escape(stem)}(?:e?s|e?d|ing|e)?(?![a-z0-9])", text_folded) is not None
+    )
+
+
 def word_share(words: list[str], text_folded: str) -> float:
     """The share of plain words the text holds (a word of two or more characters counts half
     when only its first character is there: 夺得/获得 do not, 夺冠/夺得 do)."""

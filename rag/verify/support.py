@@ -29,11 +29,12 @@ from ..lexicon import Lexicon, cut
 from ..normalize import CJK, fold, is_english
 from ..question import Question
 from .markers import is_refusal, parse_markers
-from .names import holds_name, novel_words, recombined_name, word_share
+from .names import holds_name, holds_word, novel_words, recombined_name, word_share
 from .numbers import holding, novel_figures, sentence_years
 
 _CJK_RE = re.compile(f"[{CJK}]")
 MIN_WORD_SHARE = 0.5  # a sentence with no figure or name needs this share of its words found
+RECITE_MARGIN = 0.25  # how much better another passage must go with the question to be cited
 
 
 @dataclass
@@ -126,13 +127,29 @@ def check_sentence(
     facts: list[int | str] = list(range(len(figs))) + list(novel.names)
     cited = [by_n[c] for c in cites]
     chosen: list[Passage] = []
+
+    def fit(p: Passage) -> float:
+        """How well the passage's sentence stating the facts goes with the question."""
+        s = qualifiers(p, _span(p, spans_of[p.n], novel.names, novel.words), question, lexicon)
+        return s.constraints + s.terms + s.focus
+
     if facts:
+        single = [p for p in passages if all(holds(p, f) for f in facts)]
         if cited and all(any(holds(p, f) for p in cited) for f in facts):
             chosen = [p for p in cited if any(holds(p, f) for f in facts)]
+            # another passage that states every fact beside clearly more of what the question
+            # names is the support: the model cited a passage with the same figure about
+            # something else (a library's 30天 for a lease's notice of 30日)
+            rivals = [p for p in single if p not in chosen]
+            if (
+                rivals
+                and (best := max(rivals, key=fit))
+                and fit(best) > max(map(fit, chosen)) + RECITE_MARGIN
+            ):
+                chosen = [best]
         else:
-            single = [p for p in passages if all(holds(p, f) for f in facts)]
             if single:
-                chosen = [single[0]]
+                chosen = [max(single, key=fit)]
             elif all(any(holds(p, f) for p in passages) for f in facts):
                 chosen = [p for p in passages if any(holds(p, f) for f in facts)]
         if not chosen:
@@ -229,7 +246,7 @@ def _share(words: tuple[str, ...], text: str, weight: dict[str, float] | None = 
     if not words:
         return 1.0
     total = sum((weight or {}).get(w, 1.0) for w in words)
-    got = sum((weight or {}).get(w, 1.0) for w in words if holds_name(text, w))
+    got = sum((weight or {}).get(w, 1.0) for w in words if holds_word(text, w))
     return got / total if total else 1.0
 
 
@@ -257,18 +274,28 @@ def _scope(p: Passage, span: tuple[int, int], figs: list[Figure], names: list[st
 def qualifiers(p: Passage, span: tuple[int, int], question: Question, lexicon: Lexicon) -> Support:
     win = window(p, span)
     whole = fold(f"{p.label} {p.before} {p.text}")
-    constraints = question.constraints + tuple(f.text for f in question.figures)
     weight = {t: 0.2 + lexicon.specificity(t) for t in question.terms}
     missing = [t for t in question.terms if not holds_name(whole, t)]
     win_words = set(cut(win))
     sibling = any(_sibling_in(t, win_words) for t in missing if _CJK_RE.match(t))
     return Support(
-        constraints=_share(constraints, win),
+        constraints=_constraints(question, win),
         terms=_share(question.terms, win, weight),
         terms_passage=_share(question.terms, whole, weight),
         focus=_share(question.focus, win),
         sibling=sibling,
     )
+
+
+def _constraints(question: Question, win: str) -> float:
+    """The share of the question's names and years that the window names, and of its figures
+    that it states as figures: "exit code 2" is in "2: some files failed", "第一次" in "首次",
+    and "3次" is not in "第13次"."""
+    stated = figures(win, folded=True)
+    got = sum(1 for c in question.constraints if holds_name(win, c))
+    got += sum(1 for f in question.figures if any(matches(f, g) for g in stated))
+    total = len(question.constraints) + len(question.figures)
+    return got / total if total else 1.0
 
 
 def negated(text: str) -> bool:
