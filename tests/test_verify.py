@@ -499,3 +499,70 @@ def test_a_sentence_is_cited_to_the_passage_whose_figure_is_about_what_was_asked
     b = passage(6, "本品成人一次0.5克，饭后服用。")
     c = check("成人一次0.5克[6]。", "成人一次服用多少？", a, b)
     assert c.verified and c.cites == [6], (c.cites, c.reason)
+
+
+def in_document(n: int, text: str, document: str) -> Passage:
+    """A passage whose document, around it, holds ``document``."""
+    p = passage(n, text)
+    p.hit.document = f"{document}\n{text}"
+    return p
+
+
+def test_a_name_the_cited_document_never_names_is_another_ones_answer() -> None:
+    # the figure is in the passage, the question's organisation, person or product nowhere in
+    # its document: the passage is about another one (finance, sport, medicine, English)
+    for sentence, question, p, name in [
+        (
+            "浦发银行的欺诈风险标签准确率提升了35%[1]。",
+            "浦发银行的欺诈风险标签准确率提升了多少？",
+            in_document(1, "该行欺诈风险标签准确率提升35%。", "苏商银行上线大模型"),
+            "浦发银行",
+        ),
+        (
+            "王磊的成绩是2小时08分[1]。",
+            "王磊的全程马拉松成绩是多少？",
+            in_document(1, "全程男子冠军的成绩是2小时08分。", "滨江马拉松：李强夺冠"),
+            "王磊",
+        ),
+        (
+            "Hoya Pharma's trial enrolled 1,200 patients [1].",
+            "How many patients did Hoya Pharma's trial enrol?",
+            in_document(1, "The trial enrolled 1,200 patients.", "Nordlab announces phase 3 results"),
+            "hoya pharma",
+        ),
+    ]:
+        c = check(sentence, question, p)
+        assert not c.verified and c.reason == f"its document never names {name}", (sentence, c.reason)
+
+
+def test_a_name_its_document_names_elsewhere_or_a_question_word_asks_for_passes() -> None:
+    for sentence, question, p in [
+        # the report names its subject once, then says 该行
+        (
+            "上海银行智能客服接通率提升至95%[1]。",
+            "上海银行智能客服接通率提升到多少？",
+            in_document(1, "该行智能客服接通率从86%提升至95%。", "上海银行发布年报"),
+        ),
+        # "哪家农村商业银行" asks for a bank: the kind of the answer, not a qualifier
+        (
+            "海安农商银行[1]。",
+            "哪家农村商业银行让AI给自己做了分析？",
+            in_document(1, "海安农商银行让AI给自己做了分析。", "农商行动态"),
+        ),
+        # a segmenter's cut (青春卡月费 -> 卡月费): looked for as the question writes it
+        (
+            "青春卡月费为19元[1]。",
+            "青春卡月费多少钱？",
+            in_document(1, "套餐名称: 青春卡；月费(元): 19", "套餐名称 | 月费(元)"),
+        ),
+        # a Latin name over a Chinese document, which writes ICBC as 工商银行
+        (
+            "22 [1].",
+            "How many AI scenarios has ICBC launched?",
+            in_document(1, "该行已上线22个场景。", "工商银行推进大模型应用"),
+        ),
+        # a passage with no document text (another retriever): nothing to say
+        ("该行准确率提升35%[1]。", "浦发银行的准确率提升了多少？", passage(1, "准确率提升35%。")),
+    ]:
+        c = check(sentence, question, p)
+        assert c.verified, (sentence, c.reason)
