@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .figures import figures, years
+from .figures import figures, matches, years
 from .lexicon import Lexicon
 from .normalize import fold, split_sentences
 from .question import Question
@@ -71,7 +71,9 @@ def headline(chunk: Chunk) -> str:
 
 def sentence_score(sentence: str, question: Question, lexicon: Lexicon) -> float:
     """How much of the question a sentence holds: the specificity of each question word it
-    contains (names count double), and a little for holding the kind of figure asked for."""
+    contains (names count double), its years and figures (a model number, an article's number,
+    an exit code: the row of a table about 畅享99 holds "99", the header row does not), and a
+    little for holding the kind of figure asked for."""
     folded = fold(sentence)
     score = 0.0
     for term in question.terms:
@@ -79,8 +81,9 @@ def sentence_score(sentence: str, question: Question, lexicon: Lexicon) -> float
             weight = 0.2 + lexicon.specificity(term)
             score += 2 * weight if term in question.names else weight
     score += sum(0.6 for y in question.years if str(y) in folded)
+    figs = figures(folded, folded=True) if question.figures or question.asks in ("quantity", "when") else []
+    score += sum(0.6 for f in question.figures if any(matches(f, g) for g in figs))
     if question.asks in ("quantity", "when"):
-        figs = figures(folded, folded=True)
         wanted = ("date",) if question.asks == "when" else ("number", "percent", "duration")
         if any(f.kind in wanted for f in figs):
             score += 0.5
@@ -93,11 +96,19 @@ def _passage_for(hit: Hit, question: Question, lexicon: Lexicon, max_chars: int)
     spans = split_sentences(text)
     if not spans:
         return None
-    scores = [sentence_score(text[a:b], question, lexicon) for a, b in spans]
-    best = max(range(len(spans)), key=lambda i: (scores[i], -i))
-    lo, hi = best, best
+    # a short line is read as one unit: a table's row ("套餐名称: 畅享99；……；流量: 60") names
+    # its item in one cell and the figure asked for in another, and each cell is a sentence
+    units = [_unit(text, span, max_chars) for span in spans]
+    memo: dict[tuple[int, int], float] = {}
+    for u in units:
+        if u not in memo:
+            memo[u] = sentence_score(text[u[0] : u[1]], question, lexicon)
+    best = max(range(len(spans)), key=lambda i: (memo[units[i]], -i))
+    members = [i for i, u in enumerate(units) if u == units[best]]
+    lo, hi = members[0], members[-1]
+    best = lo
     # the previous sentence carries the subject; then grow towards the better neighbour
-    if lo > 0 and spans[best][1] - spans[lo - 1][0] <= max_chars:
+    if lo > 0 and spans[hi][1] - spans[lo - 1][0] <= max_chars:
         lo -= 1
     while True:
         grow_next = hi + 1 < len(spans) and spans[hi + 1][1] - spans[lo][0] <= max_chars
@@ -117,6 +128,15 @@ def _passage_for(hit: Hit, question: Question, lexicon: Lexicon, max_chars: int)
         sentences=[(start + s, start + e) for s, e in spans if s >= a and e <= b] or [(start + a, start + b)],
         before=(hit.before + text[:a])[-150:],
     )
+
+
+def _unit(text: str, span: tuple[int, int], max_chars: int) -> tuple[int, int]:
+    """The line a sentence stands on where the line fits the window, else the sentence."""
+    a, b = span
+    lo = text.rfind("\n", 0, a) + 1
+    hi = text.find("\n", b)
+    hi = len(text) if hi < 0 else hi
+    return (lo, hi) if hi - lo <= max_chars else span
 
 
 def _window_in(text: str, span: tuple[int, int], question: Question, max_chars: int) -> tuple[int, int]:

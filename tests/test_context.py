@@ -69,3 +69,33 @@ def test_a_headline_is_said_once() -> None:
     )
     (p,) = select_passages(read("工作满10年的员工有几天年假？"), [width], LEX)
     assert p.label == "2024年员工休假规定"
+
+
+def test_the_row_of_a_table_that_names_the_item_asked_is_in_the_passage() -> None:
+    # a table's row names its item in one cell and the figure asked for in another: the header,
+    # which names every column, must not push the row asked about out of the window
+    header = "套餐名称 | 月费(元) | 国内通用流量(GB) | 国内通话(分钟) | 合约期(月) | 适用人群"
+    rows = [
+        f"套餐名称: 畅享{fee}；月费(元): {fee}；国内通用流量(GB): {gb}；"
+        f"国内通话(分钟): {mins}；合约期(月): 12；适用人群: 所有用户"
+        for fee, gb, mins in ((59, 30, 300), (99, 60, 500), (129, 100, 1000))
+    ]
+    plans = hit("\n".join([header, *rows]), title="phone_plans")
+    (text,) = prompt_of("畅享99套餐每月有多少国内通用流量？", plans)
+    assert "畅享99；月费(元): 99；国内通用流量(GB): 60；" in text, text
+    # medicine: a dosage table's row for children
+    doses = hit(
+        "人群 | 每次剂量 | 每日次数\n人群: 成人；每次剂量: 0.5克；每日次数: 3次\n"
+        "人群: 儿童（6-12岁）；每次剂量: 0.25克；每日次数: 3次\n"
+        "人群: 老年人；每次剂量: 0.25克；每日次数: 2次\n"
+        "人群: 孕妇；每次剂量: 遵医嘱；每日次数: 遵医嘱",
+        title="剂量表",
+    )
+    (text,) = prompt_of("儿童每次剂量是多少？", doses)
+    assert "儿童（6-12岁）；每次剂量: 0.25克" in text, text
+    # prose keeps its best sentence and the one before it
+    report = hit(
+        "2024年赛事共有3万人参赛。\n全程男子冠军由王磊获得，成绩2小时08分。女子冠军由李娜获得。", title="t"
+    )
+    (text,) = prompt_of("全程男子冠军是谁？", report)
+    assert "王磊" in text, text
