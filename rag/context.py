@@ -8,6 +8,7 @@ scores by the question's words it holds, each weighted by how specific it is in 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .figures import figures, matches, years
@@ -131,12 +132,20 @@ def _passage_for(hit: Hit, question: Question, lexicon: Lexicon, max_chars: int)
 
 
 def _unit(text: str, span: tuple[int, int], max_chars: int) -> tuple[int, int]:
-    """The line a sentence stands on where the line fits the window, else the sentence."""
+    """The line a sentence stands on where the line is one statement that fits the window (a
+    table's row of "；"-joined cells, a list item), else the sentence: a paragraph of prose
+    weighed whole would outscore its sentence that answers with words spread over the rest."""
     a, b = span
     lo = text.rfind("\n", 0, a) + 1
     hi = text.find("\n", b)
     hi = len(text) if hi < 0 else hi
-    return (lo, hi) if hi - lo <= max_chars else span
+    line = text[lo:hi].rstrip()
+    if hi - lo > max_chars or _SENTENCE_END_RE.search(line[:-1]):
+        return span
+    return lo, hi
+
+
+_SENTENCE_END_RE = re.compile(r"[。！？!?]|\.\s")
 
 
 def _window_in(text: str, span: tuple[int, int], question: Question, max_chars: int) -> tuple[int, int]:
