@@ -28,14 +28,15 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from .context import Passage
+from .entities import quoted
 from .errors import ConfigError
 from .language import LANG
-from .lexicon import Lexicon, cut, tokens
+from .lexicon import Lexicon, cut, in_dictionary, tag, tokens
 from .normalize import CJK, fold, is_english
 from .question import Question
 from .types import Hit
 from .verify import SentenceCheck
-from .verify.names import holds_name, identifies, miscut
+from .verify.names import holds_name
 
 CALIBRATION_FILE = Path(__file__).parent / "data" / "calibration.json"
 
@@ -149,6 +150,27 @@ class Evidence:
     cross_lingual: bool  # no passage is in the question's language
 
 
+def _identifies(name: str, question: Question) -> bool:
+    """A name that picks out one thing (a person, place, organisation, a Latin or quoted name),
+    unlike a proper-tagged common word of the dictionary ("中文"): only such a name, absent
+    from the whole corpus, is reason to abstain before generating."""
+    if name.isascii() or name in quoted(question.text) or not in_dictionary(name):
+        return True
+    return any(flag in LANG.identity_tags for _, flag in tag(name))
+
+
+def _miscut(name: str, question: str, text: str) -> bool:
+    """A name the segmenter cut one character off its neighbour ("青春卡月费" read as 青春 and
+    卡月费): without that character it is in the passages, and so is the neighbour with it."""
+    i = question.find(name)
+    if i < 0 or len(name) < 3 or not re.match(f"[{CJK}]", name):
+        return False
+    j = i + len(name)
+    return (i > 0 and holds_name(text, name[1:]) and question[i - 1 : i + 1] in text) or (
+        j < len(question) and holds_name(text, name[:-1]) and question[j - 1 : j + 1] in text
+    )
+
+
 _MODEL_RE = re.compile(rf"([{CJK}]+|[a-z][a-z\-]*[a-z])[ \-]?(\d+(?:\.\d+)*[a-z]?)(?![\d.]*\d)")
 
 
@@ -194,10 +216,10 @@ def evidence(question: Question, hits: list[Hit], passages: list[Passage], lexic
     unknown = [
         n
         for n in absent
-        if identifies(n, question)
+        if _identifies(n, question)
         and any(lexicon.df.get(t, 0) == 0 for t in tokens(n))
         and not (foreign and n.isascii())
-        and not miscut(n, folded_q, text)
+        and not _miscut(n, folded_q, text)
     ]
     unknown += [n for n in unlisted_models(question.query, text) if n not in unknown]
     years = [y for y in question.years if str(y) in text]

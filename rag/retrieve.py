@@ -42,9 +42,9 @@ class HybridRetriever:
         self.embedder = embedder
         self.candidates = candidates
 
-    def _document(self, doc_id: str) -> str:
+    def _before(self, doc_id: str, start: int, chars: int = 150) -> str:
         doc = self.index.docs.get(doc_id)
-        return doc.text if doc is not None else ""
+        return doc.text[max(0, start - chars) : start] if doc is not None else ""
 
     def dense(self, question: str, n: int) -> list[tuple[int, float]]:
         """(chunk row, cosine similarity), best first."""
@@ -85,10 +85,7 @@ class HybridRetriever:
                 Hit(
                     chunk=chunk,
                     score=fused[row],
-                    before=(document := self._document(chunk.doc_id))[
-                        max(0, chunk.start - 150) : chunk.start
-                    ],
-                    document=document,
+                    before=self._before(chunk.doc_id, chunk.start),
                     dense_score=d[1] if d else None,
                     bm25_score=b[1] if b else None,
                     dense_rank=d[0] + 1 if d else None,

@@ -102,9 +102,6 @@ class Hit(BaseModel):
     chunk: Chunk
     score: float
     before: str = ""  # document text just before the chunk (whom "其" or "it" refers to)
-    # the whole cleaned text of the chunk's document (shared, not copied; never serialised):
-    # whether the document names something anywhere; empty where the retriever cannot say
-    document: str = Field(default="", exclude=True, repr=False)
     dense_score: float | None = None
     bm25_score: float | None = None
     dense_rank: int | None = None

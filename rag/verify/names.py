@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from ..entities import latin_names, proper_words, quoted
 from ..language import LANG
-from ..lexicon import Lexicon, in_dictionary, is_content, tag
+from ..lexicon import Lexicon, is_content, tag
 from ..normalize import CJK, fold, is_english
 from ..question import Question
 
@@ -103,27 +103,6 @@ def holds_name(text_folded: str, name: str) -> bool:
         pattern = r"[-\s]?".join(re.escape(p) for p in parts)
         return re.search(rf"(?<![a-z0-9]){pattern}(?![a-z0-9])", text_folded) is not None
     return name in text_folded
-
-
-def identifies(name: str, question: Question) -> bool:
-    """A name that picks out one thing (a person, place, organisation, a Latin or quoted name),
-    unlike a proper-tagged common word of the dictionary ("中文"): only such a name, absent
-    from the whole corpus, is reason to abstain before generating."""
-    if name.isascii() or name in quoted(question.text) or not in_dictionary(name):
-        return True
-    return any(flag in LANG.identity_tags for _, flag in tag(name))
-
-
-def miscut(name: str, question: str, text: str) -> bool:
-    """A name the segmenter cut one character off its neighbour ("青春卡月费" read as 青春 and
-    卡月费): without that character it is in the passages, and so is the neighbour with it."""
-    i = question.find(name)
-    if i < 0 or len(name) < 3 or not re.match(f"[{CJK}]", name):
-        return False
-    j = i + len(name)
-    return (i > 0 and holds_name(text, name[1:]) and question[i - 1 : i + 1] in text) or (
-        j < len(question) and holds_name(text, name[:-1]) and question[j - 1 : j + 1] in text
-    )
 
 
 _SUFFIX_RE = re.compile(r"(?:ing|ed|es|s|e)$")

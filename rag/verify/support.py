@@ -19,7 +19,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, field
 
@@ -30,7 +29,7 @@ from ..lexicon import Lexicon, cut
 from ..normalize import CJK, fold, is_english
 from ..question import Question
 from .markers import is_refusal, parse_markers
-from .names import holds_name, holds_word, identifies, miscut, novel_words, recombined_name, word_share
+from .names import holds_name, holds_word, novel_words, recombined_name, word_share
 from .numbers import holding, novel_figures, sentence_years
 
 _CJK_RE = re.compile(f"[{CJK}]")
@@ -195,7 +194,6 @@ def check_sentence(
         ""
         if cross[primary.n]
         else _untitled(chosen, question)
-        or _unnamed(chosen, question)
         or _replaced(question, _scope(primary, spans[primary.n], figs, novel.names), primary)
         or _later_item(question, primary, spans[primary.n])
     )
@@ -418,50 +416,6 @@ def _untitled(chosen: list[Passage], question: Question) -> str:
         if not any(holds_name(text, title) for text in texts):
             return f"does not name {title}"
     return ""
-
-
-def _unnamed(chosen: list[Passage], question: Question) -> str:
-    """A name of the question that picks out one thing (an organisation, a person, a product)
-    and that no document of the supporting passages names anywhere: the passage is about
-    another one (one bank's 35% given for another bank). The document, not the sentence: a
-    report names its subject once and then says "该行". The noun a question word asks for
-    ("哪家农村商业银行") is the kind of answer, no qualifier; a name the segmenter cut from its
-    neighbour (青春卡月费 read as 卡月费) is looked for as written in the question."""
-    known = [p for p in chosen if p.hit.document]
-    if not known:
-        return ""  # the retriever gave no document text: nothing to say
-    texts = [f"{_folded_document(p.hit.document)} {fold(_surroundings(p))}" for p in known]
-    english = [is_english(p.hit.document[:2000]) for p in known]
-    asked = fold(question.query)
-    for name in question.names:
-        if not identifies(name, question) or _asked_kind(question.folded, name):
-            continue
-        # a Latin name is looked for in English documents only: a Chinese one writes ICBC as 工商银行
-        held = [t for t, en in zip(texts, english, strict=True) if en or not name.isascii()]
-        if held and not any(holds_name(t, name) or miscut(name, asked, t) for t in held):
-            return f"its document never names {name}"
-    return ""
-
-
-def _asked_kind(folded_question: str, name: str) -> bool:
-    """Is the name what a question word asks for: "哪家农村商业银行", "which bank"."""
-    i = folded_question.find(name)
-    if i < 0:
-        return False
-    before = folded_question[max(0, i - 6) : i]  # 哪家, with up to four characters between
-    latin = folded_question[max(0, i - 20) : i]  # "which", with up to one word between
-    for word in (w for kind in ("which", "who", "where") for w in LANG.asks.get(kind, [])):
-        if word.isascii():
-            if re.search(rf"(?<![a-z]){re.escape(word)}\s+(?:[a-z]+\s+)?$", latin):
-                return True
-        elif word in before:
-            return True
-    return False
-
-
-@functools.lru_cache(maxsize=64)
-def _folded_document(text: str) -> str:
-    return fold(text)
 
 
 def _surroundings(p: Passage) -> str:
