@@ -122,3 +122,11 @@ def test_days_written_either_way_are_one_unit() -> None:
     assert supported(one("提前30天"), figures("应提前30日书面通知甲方"))
     assert supported(one("within 30 days"), figures("30日内退还"))  # another script: not compared
     assert not supported(one("30天"), figures("续借期为30小时"))
+
+
+def test_counts_of_books_sets_and_pieces_are_units_of_their_own() -> None:
+    # a unit the language data did not know matched any other: "10册" was found in "10元"
+    assert not supported(one("10册"), figures("每本售价10元"))
+    assert not supported(one("3套"), figures("3毫升"))
+    assert supported(one("10册"), figures("共借出10本"))  # both count things
+    assert one("2000套").value == 2000  # a count, not a year

@@ -128,10 +128,14 @@ def check_sentence(
     cited = [by_n[c] for c in cites]
     chosen: list[Passage] = []
 
+    fits: dict[int, float] = {}
+
     def fit(p: Passage) -> float:
         """How well the passage's sentence stating the facts goes with the question."""
-        s = qualifiers(p, _span(p, spans_of[p.n], novel.names, novel.words), question, lexicon)
-        return s.constraints + s.terms + s.focus
+        if p.n not in fits:
+            s = qualifiers(p, _span(p, spans_of[p.n], novel.names, novel.words), question, lexicon)
+            fits[p.n] = s.constraints + s.terms + s.focus
+        return fits[p.n]
 
     if facts:
         single = [p for p in passages if all(holds(p, f) for f in facts)]
