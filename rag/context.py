@@ -111,6 +111,7 @@ def _passage_for(hit: Hit, question: Question, lexicon: Lexicon, max_chars: int)
     # the previous sentence carries the subject; then grow towards the better neighbour
     if lo > 0 and spans[hi][1] - spans[lo - 1][0] <= max_chars:
         lo -= 1
+    lo = _reach_back(text, spans, lo, hi, question, max_chars)
     while True:
         grow_next = hi + 1 < len(spans) and spans[hi + 1][1] - spans[lo][0] <= max_chars
         if not grow_next:
@@ -129,6 +130,21 @@ def _passage_for(hit: Hit, question: Question, lexicon: Lexicon, max_chars: int)
         sentences=[(start + s, start + e) for s, e in spans if s >= a and e <= b] or [(start + a, start + b)],
         before=(hit.before + text[:a])[-150:],
     )
+
+
+def _reach_back(
+    text: str, spans: list[tuple[int, int]], lo: int, hi: int, question: Question, max_chars: int
+) -> int:
+    """Start the passage at an earlier sentence that names a year or name of the question the
+    passage lacks, where it fits: "国家统计局发布2021年中国经济数据。数据显示……全年城镇新增
+    就业1269万人" answers for 2021 only with its first sentence."""
+    missing = [c for c in question.constraints if c not in fold(text[spans[lo][0] : spans[hi][1]])]
+    for j in range(lo - 1, -1, -1):
+        if not missing or spans[hi][1] - spans[j][0] > max_chars:
+            break
+        if any(c in fold(text[spans[j][0] : spans[j][1]]) for c in missing):
+            return j
+    return lo
 
 
 def _unit(text: str, span: tuple[int, int], max_chars: int) -> tuple[int, int]:

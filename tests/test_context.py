@@ -99,3 +99,16 @@ def test_the_row_of_a_table_that_names_the_item_asked_is_in_the_passage() -> Non
     )
     (text,) = prompt_of("全程男子冠军是谁？", report)
     assert "王磊" in text, text
+
+
+def test_a_year_asked_about_two_sentences_back_is_kept_in_the_passage() -> None:
+    report = hit(
+        "1月17日，国家统计局发布2021年中国经济数据。数据显示，就业形势总体稳定。"
+        "全年城镇新增就业1269万人，比上年增加83万人。",
+        title="",
+    )
+    (text,) = prompt_of("2021年城镇新增就业多少人？", report)
+    assert "2021年" in text and "1269万人" in text
+    # a sentence that names nothing the passage lacks is not reached for
+    (text,) = prompt_of("城镇新增就业多少人？", report)
+    assert "2021年" not in text
