@@ -499,3 +499,30 @@ def test_a_sentence_is_cited_to_the_passage_whose_figure_is_about_what_was_asked
     b = passage(6, "本品成人一次0.5克，饭后服用。")
     c = check("成人一次0.5克[6]。", "成人一次服用多少？", a, b)
     assert c.verified and c.cites == [6], (c.cites, c.reason)
+
+
+def test_a_fact_stated_after_another_year_belongs_to_that_year() -> None:
+    # education news: the sentence before names the year asked, the figure is 2021's
+    exam = passage(10, "报告关注2022年考研人的情况。2021年考研报考人数377万，较2020年341万增加36万。")
+    c = check("2022年考研报名人数为377万[10]。", "2022年考研报名人数是多少？", exam)
+    assert not c.verified and "2021" in c.reason
+    # "较2020年341万": the year nearest before the figure places it
+    assert check("2020年考研报名人数为341万[10]。", "2020年考研报名人数是多少？", exam).verified
+    # sport: the winner of another year's final
+    final = passage(11, "克利夫兰站历史回顾：2021年女单冠军是萨斯诺维奇，2022年冠军是萨姆索诺娃。")
+    assert check("女单冠军是萨姆索诺娃[11]。", "2022年克利夫兰站女单冠军是谁？", final).verified
+    c = check("女单冠军是萨斯诺维奇[11]。", "2022年克利夫兰站女单冠军是谁？", final)
+    assert not c.verified and "2021" in c.reason
+    # finance: a fact stated before the year it is compared with stays the asked year's
+    profit = passage(12, "2022年公司营收100亿元。净利润10亿元，比2021年增长5%。")
+    assert check("净利润为10亿元[12]。", "2022年公司净利润是多少？", profit).verified
+    # English
+    report = passage(13, "In 2022 the clinic treated 4,000 patients. In 2021, it treated 3,100 patients.")
+    asked = "How many patients did the clinic treat in 2022?"
+    c = check("The clinic treated 3,100 patients [13].", asked, report)
+    assert not c.verified and "2021" in c.reason
+    # the fact's own clause names the asked year, after it: an earlier year does not place it
+    league = passage(
+        14, "2021赛季中国足球协会超级联赛是自2004年中超联赛创立以来的第18届，山东泰山队夺得2021赛季冠军。"
+    )
+    assert check("2021赛季中超冠军是山东泰山队[14]。", "2021赛季中超冠军是哪支球队？", league).verified

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from ..context import Passage
 from ..figures import Figure, figures, matches
@@ -200,6 +201,7 @@ def check_sentence(
         else _untitled(chosen, question)
         or _replaced(question, _scope(primary, spans[primary.n], figs, novel.names), primary)
         or _later_item(question, primary, spans[primary.n])
+        or _other_year(question, primary, spans[primary.n], figs, novel.names)
     )
     if conflict:
         return _reject(
@@ -367,6 +369,44 @@ def _later_item(question: Question, p: Passage, span: tuple[int, int]) -> str:
         if len(t) >= 2 and not holds_name(before, t) and holds_name(after, t):
             return f"{t} is another item of the list"
     return ""
+
+
+def _other_year(
+    question: Question, p: Passage, span: tuple[int, int], figs: list[Figure], names: list[str]
+) -> str:
+    """A fact of the answer that its sentence places in another year than the one asked: the
+    last year stated before it is another, and its clause does not name the asked year
+    ("2021年考研报考人数377万" answering for 2022, even where the sentence before speaks of
+    2022). A fact stated before any year ("净利润10亿元，比2021年增长5%") is not placed by it,
+    and "……2004年创立……山东泰山夺得2021赛季冠军" names the year in the fact's own clause."""
+    own = fold(next((t for a, b, t in p.sentence_texts() if (a, b) == span), ""))
+    if not question.years or not own:
+        return ""
+    found = figures(own, folded=True)
+    years = sorted((f.start, f.year) for f in found if f.year is not None and f.date[1] is None)
+    if not years:
+        return ""
+    cuts = [0] + [m.end() for m in _CLAUSE_END_RE.finditer(own)] + [len(own) + 1]
+
+    def placed(at: int) -> int | None:
+        """Another year that places the fact at ``at``, or None."""
+        lo, hi = next((a, b) for a, b in pairwise(cuts) if a <= at < b)
+        if any(lo <= start < hi and y in question.years for start, y in years):
+            return None
+        prior = [y for start, y in years if start < at]
+        return prior[-1] if prior and prior[-1] not in question.years else None
+
+    places = [[g.start for g in found if matches(f, g)] for f in figs]
+    places += [[m.start() for m in re.finditer(re.escape(n), own)] for n in names]
+    for at in (a for a in places if a):
+        stated = [placed(x) for x in at]
+        if all(y is not None for y in stated):
+            return f"about {stated[0]}, not {question.years[0]}"
+    return ""
+
+
+# in folded text "，" is ","; a comma or colon between digits is none ("3,100", "9:00")
+_CLAUSE_END_RE = re.compile(r"[；;]|(?<!\d)[,:]|[,:](?!\d)")
 
 
 def _paired(a: str, b: str, text: str) -> bool:
