@@ -194,10 +194,10 @@ class TestWithTheDefaultModel:
 
     @pytest.mark.xfail(
         strict=True,
-        reason="known defect since the calibration of 2026-12-04 (threshold 0.562): the cited "
-        "passage states 9.68 hours but names no bank, the self-check says yes (0.95) and the "
-        "confidence is 0.76; the checks cannot tell this from right answers whose passage also "
-        "lacks the bank's name",
+        reason="known defect since the calibration of 2026-12-04 (in the replay of 2026-12-06, "
+        "threshold 0.523): the cited passage states 9.68 hours but names no bank, the self-check "
+        "says yes (0.95) and the confidence is 0.74; the checks cannot tell this from right "
+        "answers whose passage also lacks the bank's name",
     )
     def test_misattributed_figure_question_abstains(self, seed_pipeline: Pipeline) -> None:
         answer = seed_pipeline.ask("兴业银行部署DeepSeek后每天节约多少小时工作量？")
