@@ -526,3 +526,24 @@ def test_a_fact_stated_after_another_year_belongs_to_that_year() -> None:
         14, "2021赛季中国足球协会超级联赛是自2004年中超联赛创立以来的第18届，山东泰山队夺得2021赛季冠军。"
     )
     assert check("2021赛季中超冠军是山东泰山队[14]。", "2021赛季中超冠军是哪支球队？", league).verified
+
+
+def test_only_a_sentence_about_the_same_event_gives_a_rival_date() -> None:
+    question = "神舟十六号发射时间？"
+    first = passage(30, "神舟十六号载人飞船于2023年5月30日在酒泉卫星发射中心发射。")
+    c = check("神舟十六号于2023年5月30日发射[30]。", question, first)
+    assert c.verified, c.reason
+    for text in [
+        "新华社酒泉5月29日电 我国瞄准北京时间5月30日9时31分发射神舟十六号载人飞船。",  # a dateline
+        "2016年10月17日，景海鹏和陈冬搭载神舟十一号成功发射升空。",  # another flight
+        "2020年12月21日，神舟十六号的试验舱由敦煌转场至武汉。",  # not its launch
+    ]:
+        assert conflict_notes([c], [first, passage(31, text)], [], read(question)) == [], text
+    rival = passage(32, "May 31, 2023 ... 另据报道，神舟十六号于2023年5月31日发射。")  # said once
+    assert conflict_notes([c], [first, rival], [], read(question)) == ["另有资料的说法是2023年5月31日[32]。"]
+    # a question that asks for a figure of a month has no rival dates: the months are its qualifiers
+    rate = passage(33, "2022年8月，欧元区年通胀率预计为9.1%，高于7月的8.9%。")
+    other = passage(34, "10月欧元区通胀率按年率计算达10.6%，再创历史新高。")
+    asked = "欧元区的通胀率是多少？"
+    c = check("2022年8月欧元区通胀率为9.1%[33]。", asked, rate, other)
+    assert c.verified and conflict_notes([c], [rate, other], [], read(asked)) == []

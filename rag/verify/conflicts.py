@@ -23,12 +23,15 @@ def conflict_notes(
 
     ``others`` are passages of retrieved hits that did not fit in the prompt; one that is cited
     here is appended to ``passages`` under the next number (from ``first_n`` where the answer
-    numbers more passages than these). A rival date must stand in a sentence that names every
-    name of the question and shares half of its words.
+    numbers more passages than these). Only a question that asks when has rival dates. A rival
+    date must stand in a sentence about the same thing: one that names every name of the
+    question, states its figures (神舟十六号, not 十一号), shares half of its words and half
+    of the words by its question word (发射, 交付), and does not itself state the answer's
+    date (a dateline beside it: "酒泉5月29日电 …5月30日9时31分发射" is no rival).
     """
     next_n = first_n or len(passages) + 1
     given = [f for c in kept for f in c.figures if f.kind == "date" and f.date[1] is not None]
-    if not given or not question.names:
+    if not given or not question.names or question.asks != "when":
         return []
     cited = {c for s in kept for c in s.cites}
     cited_docs = {p.hit.doc_id for p in passages if p.n in cited}
@@ -39,12 +42,14 @@ def conflict_notes(
             continue
         for _, _, text in p.sentence_texts():
             s = fold(text)
-            shared = sum(1 for t in question.terms if t in s) / max(1, len(question.terms))
-            if not all(holds_name(s, n) for n in question.names) or (shared < 0.5 and len(s) > 60):
+            stated = figures(s, folded=True)
+            dates = [f for f in stated if f.kind == "date" and f.date[1] is not None]
+            agrees = any(matches(d, g) or matches(g, d) for d in dates for g in given)
+            if agrees or not _about_the_same(s, stated, question):
                 continue
-            for date in (f for f in figures(s, folded=True) if f.kind == "date" and f.date[1] is not None):
+            for date in dates:
                 if any(matches(date, g) or matches(g, date) for g in given):
-                    continue
+                    continue  # one date written twice ("Dec 9, 2022 … 2022年12月9日")
                 if p not in passages:
                     p.n, next_n = next_n, next_n + 1
                     passages.append(p)
@@ -53,6 +58,18 @@ def conflict_notes(
                 given.append(date)
                 cited_docs.add(p.hit.doc_id)
     return notes
+
+
+def _about_the_same(sentence: str, stated: list[Figure], question: Question) -> bool:
+    def share(words: tuple[str, ...]) -> float:
+        return sum(1 for t in words if t in sentence) / len(words) if words else 1.0
+
+    return (
+        all(holds_name(sentence, n) for n in question.names)
+        and all(any(matches(f, g) for g in stated) for f in question.figures)
+        and share(question.terms) >= 0.5
+        and share(question.focus) >= 0.5
+    )
 
 
 def spoken(date: Figure, english: bool) -> str:
