@@ -256,12 +256,17 @@ def _share(words: tuple[str, ...], text: str, weight: dict[str, float] | None = 
     return got / total if total else 1.0
 
 
+def _sentence(p: Passage, span: tuple[int, int]) -> str:
+    """The text of the passage's sentence at ``span`` (document offsets), or ""."""
+    return next((t for a, b, t in p.sentence_texts() if (a, b) == span), "")
+
+
 def _scope(p: Passage, span: tuple[int, int], figs: list[Figure], names: list[str]) -> str:
     """The clause of the supporting sentence that states the answer's facts, with the innermost
     heading above it, folded: where the thing asked about should be named. A sentence of
     parallel items ("调味品……毛利率为38.5%；休闲食品……") gives each its own clause, and a list
     under "一、5号线" speaks of 5号线 even where the document's title names two lines."""
-    own = next((t for a, b, t in p.sentence_texts() if (a, b) == span), "")
+    own = _sentence(p, span)
     clauses = [c for c in re.split(r"(?<=[；;])", own) if c.strip()] or [own]
     context = sentence_years(p)
 
@@ -379,7 +384,7 @@ def _other_year(
     ("2021年考研报考人数377万" answering for 2022, even where the sentence before speaks of
     2022). A fact stated before any year ("净利润10亿元，比2021年增长5%") is not placed by it,
     and "……2004年创立……山东泰山夺得2021赛季冠军" names the year in the fact's own clause."""
-    own = fold(next((t for a, b, t in p.sentence_texts() if (a, b) == span), ""))
+    own = fold(_sentence(p, span))
     if not question.years or not own:
         return ""
     found = figures(own, folded=True)
