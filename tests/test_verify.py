@@ -541,7 +541,7 @@ def test_only_a_sentence_about_the_same_event_gives_a_rival_date() -> None:
         assert conflict_notes([c], [first, passage(31, text)], [], read(question)) == [], text
     rival = passage(32, "May 31, 2023 ... 另据报道，神舟十六号于2023年5月31日发射。")  # said once
     assert conflict_notes([c], [first, rival], [], read(question)) == ["另有资料的说法是2023年5月31日[32]。"]
-    # a question that asks for a figure of a month has no rival dates: the months are its qualifiers
+    # a question that asks for a figure, not a date, has no rival dates (the months are qualifiers)
     rate = passage(33, "2022年8月，欧元区年通胀率预计为9.1%，高于7月的8.9%。")
     other = passage(34, "10月欧元区通胀率按年率计算达10.6%，再创历史新高。")
     asked = "欧元区的通胀率是多少？"
