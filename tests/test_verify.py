@@ -547,3 +547,46 @@ def test_only_a_sentence_about_the_same_event_gives_a_rival_date() -> None:
     asked = "欧元区的通胀率是多少？"
     c = check("2022年8月欧元区通胀率为9.1%[33]。", asked, rate, other)
     assert c.verified and conflict_notes([c], [rate, other], [], read(asked)) == []
+
+
+def test_a_word_of_the_question_replaced_in_its_frame_is_another_thing() -> None:
+    # sport: the same tournament frame with another city
+    taipei = passage(40, "Wardoyo成功夺得2023年台北羽毛球公开赛男单冠军！")
+    c = check("2023年全英羽毛球公开赛男单冠军是Wardoyo[40]。", "2023年全英羽毛球公开赛男单冠军？", taipei)
+    assert not c.verified and "台北" in c.reason, c.reason
+    # film: another award's best film
+    award = passage(41, "2023年百花奖最佳影片是《长津湖》。")
+    c = check("《长津湖》[41]。", "2023年金鸡奖最佳影片是哪部？", award)
+    assert not c.verified and "百花奖" in c.reason, c.reason
+    # medicine: another drug's dose
+    dose = passage(42, "儿童对乙酰氨基酚混悬液每次服用5毫升，每日不超过4次。")
+    c = check("每次服用5毫升[42]。", "儿童布洛芬混悬液每次服用多少毫升？", dose)
+    assert not c.verified and "对乙酰氨基酚" in c.reason, c.reason
+    # finance: another company's revenue
+    revenue = passage(43, "2023年中信证券营业收入为600亿元。")
+    c = check("营业收入为600亿元[43]。", "2023年招商证券营业收入是多少？", revenue)
+    assert not c.verified and "中信" in c.reason, c.reason
+    # technology: another congress, named by a model's name
+    congress = passage(49, "2022世界5G大会在黑龙江哈尔滨举行。")
+    c = check("在哈尔滨举行[49]。", "2022年世界互联网大会在哪里举办？", congress)
+    assert not c.verified and "5g" in c.reason, c.reason
+    # one side alone frames nothing: a clause's subject may drop or reword a qualifier
+    jobs = passage(51, "2021年经济运行稳中加固。全年城镇新增就业1269万人。")
+    assert check("新增就业1269万人[51]。", "2021年中国城镇新增就业了多少人？", jobs).verified
+    # English: another tournament's final
+    india = passage(44, "Akane Yamaguchi won the 2023 India Open women's singles title.")
+    c = check("Akane Yamaguchi [44].", "Who won the 2023 Malaysia Open women's singles?", india)
+    assert not c.verified and "india" in c.reason, c.reason
+    # the asked word in a longer form, or words inserted beside it, is the same thing
+    for text in ["2023年招商证券全年营业收入为600亿元。", "2023年招商证券公司营业收入为600亿元。"]:
+        c = check("营业收入为600亿元[45]。", "2023年招商证券营业收入是多少？", passage(45, text))
+        assert c.verified, (text, c.reason)
+    full = passage(46, "2023年全英羽毛球公开锦标赛男单冠军是李诗沣。")
+    assert check("李诗沣[46]。", "2023年全英公开赛男单冠军？", full).verified
+    # a word that refers back ("我国" for "中国") or a verb phrase in the frame is a paraphrase
+    exports = passage(47, "据协会数据显示，2022年8月中国汽车出口量达30.8万辆。")
+    assert check("出口量达30.8万辆[47]。", "2022年8月我国汽车出口量是多少？", exports).verified
+    growth = passage(50, "2022年中国GDP增速为3%。")
+    assert check("增速为3%[50]。", "2022年中国经济增速是多少？", growth).verified
+    saudi = passage(48, "24岁的阿卜迪是沙特阿拉伯在冬奥会上的唯一代表，将出战高山滑雪项目。")
+    assert check("高山滑雪[48]。", "沙特参加冬奥会的项目是什么？", saudi).verified
