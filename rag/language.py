@@ -44,6 +44,8 @@ class Language(BaseModel):
     proper_tags: list[str]
     yesno_leads_en: list[str]  # an English question that starts with one of these asks yes or no
     negations: list[str]  # words that turn a statement into its opposite
+    year_parts: list[str]  # what names a part of a year after it ("2022年四季度", "上半年")
+    whole_year: list[str]  # what says a figure is the whole year's ("全年")
     pair_joints: list[str]  # what joins two alternatives named side by side ("生茶和熟茶")
     part_joints: list[str]  # what joins the things a question asks the same of ("2023年和2024年")
     respectively: list[str]  # words that say each is asked separately (分别, respectively)

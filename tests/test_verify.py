@@ -590,3 +590,31 @@ def test_a_word_of_the_question_replaced_in_its_frame_is_another_thing() -> None
     assert check("增速为3%[50]。", "2022年中国经济增速是多少？", growth).verified
     saudi = passage(48, "24岁的阿卜迪是沙特阿拉伯在冬奥会上的唯一代表，将出战高山滑雪项目。")
     assert check("高山滑雪[48]。", "沙特参加冬奥会的项目是什么？", saudi).verified
+
+
+def test_a_figure_of_a_part_of_the_year_does_not_answer_for_the_whole_year() -> None:
+    question = "2022年中国经济增速是多少？"
+    forecast = passage(60, "经济学家预计2022年四季度中国经济大幅放缓，GDP同比增速的预测均值为1.8%。")
+    c = check("增速为1.8%[60]。", question, forecast)
+    assert not c.verified and "四季度" in c.reason, c.reason
+    annual = passage(61, "2022年全年国内生产总值增长3%，其中四季度增长2.9%。")
+    assert check("增长3%[61]。", question, annual).verified
+    c = check("增长2.9%[61]。", question, annual)  # the part named in the fact's own clause
+    assert not c.verified and "四季度" in c.reason, c.reason
+    assert check("增长2.9%[61]。", "2022年四季度中国经济增速是多少？", annual).verified
+    # industry: months of the year, unless they are all twelve
+    exports = "2022年我国新能源汽车出口了多少辆？"
+    c = check("出口34万辆[62]。", exports, passage(62, "2022年1-8月我国新能源汽车累计出口34万辆。"))
+    assert not c.verified and "1-8月" in c.reason, c.reason
+    whole = passage(63, "2022年1-12月我国新能源汽车累计出口68万辆。")
+    assert check("出口68万辆[63]。", exports, whole).verified
+    month = passage(64, "2022年8月中国汽车出口量达30.8万辆。")
+    c = check("30.8万辆[64]。", "2022年我国汽车出口量是多少？", month)
+    assert not c.verified and "8月" in c.reason, c.reason
+    # a company's half year; medicine: a report's quarter
+    revenue = passage(65, "2022年上半年公司营收10亿元，全年营收25亿元。")
+    assert not check("营收10亿元[65]。", "2022年公司营收多少？", revenue).verified
+    assert check("营收25亿元[65]。", "2022年公司营收多少？", revenue).verified
+    cases = passage(66, "2023年第一季度全国共报告流感病例120万例。")
+    assert not check("120万例[66]。", "2023年全国报告了多少流感病例？", cases).verified
+    assert check("120万例[66]。", "2023年第一季度全国报告了多少流感病例？", cases).verified

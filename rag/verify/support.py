@@ -16,7 +16,8 @@
    answer is about the other one and is rejected; so is an answer from one item of a list
    ("调味品……毛利率为38.5%；休闲食品……") whose later item is the one naming the thing asked,
    and one whose clause frames another thing as the question frames its own ("2023年台北羽毛球
-   公开赛男单冠军" for "2023年全英羽毛球公开赛男单冠军").
+   公开赛男单冠军" for "2023年全英羽毛球公开赛男单冠军"). An amount asked for a whole year
+   that the sentence gives for a part of it ("2022年四季度", "1-8月") is rejected too.
 """
 
 from __future__ import annotations
@@ -206,6 +207,7 @@ def check_sentence(
         or _later_item(question, primary, spans[primary.n])
         or _other_year(question, primary, spans[primary.n], figs, novel.names)
         or _substituted(question, _clause(primary, spans[primary.n], figs, novel.names))
+        or _part_of_year(question, primary, spans[primary.n], figs)
     )
     if conflict:
         return _reject(
@@ -513,6 +515,58 @@ def _nominal(text: str) -> bool:
 
 
 _NOMINAL = frozenset(LANG.noun_tags) | {"m", "l"}  # "l": jieba's tag for set phrases such as 遥四
+
+
+def _part_of_year(question: Question, p: Passage, span: tuple[int, int], figs: list[Figure]) -> str:
+    """A figure asked for a whole year that its sentence places in a part of it: the year asked
+    nearest before it is followed by a quarter, a half or months ("预计2022年四季度中国经济大幅
+    放缓，对GDP同比增速的预测均值为1.8%" does not give 2022's growth, nor "2022年1-8月出口
+    34万辆" its exports), or the fact's own clause names a part before it ("2022年增长3%，其中
+    四季度增长2.9%"), unless that clause says "全年". A question that names a part itself is not
+    a whole year's."""
+    asked = question.folded
+    if not question.years or _YEAR_PART_RE.search(asked) or any(f.date[1] for f in question.figures):
+        return ""
+    own = fold(_sentence(p, span))
+    found = figures(own, folded=True)
+    years = [f for f in found if f.year in question.years]
+    if not years:
+        return ""
+
+    cuts = [0] + [m.end() for m in _CLAUSE_END_RE.finditer(own)]
+
+    def part(at: int) -> str:
+        prior = [y for y in years if y.start < at]
+        if not prior:
+            return ""
+        y = prior[-1]
+        lo = max(max(c for c in cuts if c <= at), y.end)
+        if any(w in own[lo:at] for w in LANG.whole_year):  # "……上半年10亿元，全年25亿元"
+            return ""
+        m = _YEAR_PART_RE.search(own, lo, at)  # "……，其中四季度增长2.9%"
+        if m and not _WHOLE_YEAR_RE.match(m.group()):
+            return m.group().strip()
+        if y.date[1] is not None:  # "2022年8月": a month, unless a day makes it an event's date
+            return "" if y.date[2] is not None else y.text
+        m = _YEAR_PART_RE.match(own, y.end)
+        return own[y.start : m.end()] if m and not _WHOLE_YEAR_RE.match(m.group()) else ""
+
+    # amounts: a percentage or a number with its unit, not a day of a date range ("2月4-12日")
+    amounts = [f for f in figs if f.kind == "percent" or (f.kind == "number" and f.unit not in _DAY_UNITS)]
+    for at in ([g.start for g in found if matches(f, g)] for f in amounts):
+        named = [part(x) for x in at]
+        if at and all(named):
+            return f"about {named[0]}, not the whole of {question.years[0]}"
+    return ""
+
+
+_DAY_UNITS = ("", "日", "号")
+_PARTS = "|".join(re.escape(w) for w in LANG.year_parts)
+# right after a year: "四季度", "第一季度", "前三季度", "上半年", "1-8月", "1至9月"
+_YEAR_PART_RE = re.compile(
+    rf"\s*(?:[第前后上下一二三四1-4]{{0,3}}(?:{_PARTS})|\d{{1,2}}\s*[-~—至到]\s*\d{{1,2}}月)"
+)
+_WHOLE_YEAR_RE = re.compile(r"\s*0?1\s*[-~—至到]\s*12月")
 
 
 # in folded text "，" is ","; a comma or colon between digits is none ("3,100", "9:00")
