@@ -618,3 +618,15 @@ def test_a_figure_of_a_part_of_the_year_does_not_answer_for_the_whole_year() -> 
     cases = passage(66, "2023年第一季度全国共报告流感病例120万例。")
     assert not check("120万例[66]。", "2023年全国报告了多少流感病例？", cases).verified
     assert check("120万例[66]。", "2023年第一季度全国报告了多少流感病例？", cases).verified
+
+
+def test_the_sentence_before_a_passage_places_it_even_when_it_ends_the_line() -> None:
+    # the subject stands in the sentence before the passage, which ends with "；" and a line break
+    before = "上海银行构建“大模型+微模型”协同体系，识别用户潜在需求；\n"
+    p = passage(1, "大模型嵌入风控流程，智能客服接通率从86%提升至95%。", before=before)
+    c = check("接通率提升至95%[1]。", "上海银行智能客服接通率提升到了多少？", p)
+    assert c.verified and c.support.constraints == 1.0, c.support
+    # English: a report's subject in the sentence before, closed by a full stop
+    p = passage(2, "Its revenue rose 12% to $4.1 billion.", before="Acme Corp reported results on Monday.\n")
+    c = check("Revenue rose 12% [2].", "How much did Acme's revenue rise?", p)
+    assert c.verified and c.support.constraints == 1.0, c.support

@@ -250,7 +250,9 @@ def window(p: Passage, span: tuple[int, int]) -> str:
         own, prev = "", ""
     else:
         own = sents[idx][2]
-        prev = sents[idx - 1][2] if idx > 0 else re.split(r"(?<=[。！？!?；;])", p.before)[-1]
+        # the text before a passage often ends with its last sentence's "；" or "。" and a line break
+        before = [x for x in re.split(r"(?<=[。！？!?；;])", p.before) if x.strip()]
+        prev = sents[idx - 1][2] if idx > 0 else (before[-1] if before else "")
     return fold(f"{p.label} {prev} {own}")
 
 
