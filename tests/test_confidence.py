@@ -122,6 +122,17 @@ def test_the_threshold_serves_each_set_not_the_largest() -> None:
     assert 0.2 < choose_threshold(scores, correct, answerable, groups) < 0.35
 
 
+def test_a_narrow_peak_does_not_pull_the_threshold_from_a_broad_plateau() -> None:
+    # 10 right answers at 0.600 just above 10 wrong answers to unanswerable questions at 0.597:
+    # only a threshold between the two (0.003 wide) keeps the one and refuses the other, and
+    # the figure there (0.917) falls to 0.667 and 0.5 either side; below 0.4 it is 0.75 all along
+    scores = [0.600] * 10 + [0.597] * 10 + [0.4] * 2 + [0.2] * 10
+    answerable = [True] * 10 + [False] * 10 + [True] * 2 + [False] * 10
+    correct = [int(a) for a in answerable]
+    assert choose_threshold(scores, correct, answerable, window=0) == pytest.approx(0.5985)
+    assert choose_threshold(scores, correct, answerable) == pytest.approx(0.3)
+
+
 def test_a_question_is_cross_lingual_only_when_no_passage_is_in_its_language() -> None:
     q = read("Who gets the high-dose vaccine?")
     mixed = evidence(q, [CLINIC.hit, BANK.hit], [CLINIC, BANK], Lexicon())
