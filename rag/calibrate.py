@@ -3,8 +3,9 @@
 Reports come from ``rag eval --record`` (threshold 0: every verified answer kept with its
 signals). The fit takes their verified answers, each named set weighing as much as another;
 the threshold maximises the mean over the sets of each set's mean of accuracy on answerable
-questions and abstention on unanswerable ones. The result, with the names of the
-reports' sets, the number of questions and the date, goes to ``rag/data/calibration.json``.
+questions and abstention on unanswerable ones, averaged over 0.05 either side of it. The
+result, with the names of the reports' sets, the number of questions and the date, goes to
+``rag/data/calibration.json``.
 Figures at the chosen threshold are printed per set, in-sample and by 5-fold cross-validation.
 """
 
@@ -15,7 +16,7 @@ import random
 import time
 from pathlib import Path
 
-from .confidence import CALIBRATION_FILE, Calibration, write_calibration
+from .confidence import CALIBRATION_FILE, THRESHOLD_WINDOW, Calibration, write_calibration
 from .errors import InputError
 from .evaluate import Report, fitted, labelled, score
 from .metrics import Row
@@ -56,7 +57,8 @@ def calibrate(paths: list[Path], out: Path, l2: float = 1.0, folds: int = 5) -> 
     cal.note = (
         f"logistic model on {len(keep)} verified answers of {len(rows)} questions, each set weighing "
         "as much as another; threshold maximises the mean over the sets of "
-        "mean(accuracy on answerable, abstention on unanswerable)"
+        "mean(accuracy on answerable, abstention on unanswerable), averaged over "
+        f"{THRESHOLD_WINDOW} either side"
     )
     write_calibration(cal, out)
     print(f"weights: {cal.weights}\nbias {cal.bias}, threshold {cal.threshold}")

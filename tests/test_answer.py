@@ -195,7 +195,7 @@ class TestWithTheDefaultModel:
     @pytest.mark.xfail(
         strict=True,
         reason="known defect since the calibration of 2026-12-04 (in the replay of 2026-12-06, "
-        "threshold 0.523): the cited passage states 9.68 hours but names no bank, the self-check "
+        "threshold 0.587): the cited passage states 9.68 hours but names no bank, the self-check "
         "says yes (0.95) and the confidence is 0.74; the checks cannot tell this from right "
         "answers whose passage also lacks the bank's name",
     )
