@@ -581,6 +581,8 @@ def test_a_word_of_the_question_replaced_in_its_frame_is_another_thing() -> None
     for text in ["2023年招商证券全年营业收入为600亿元。", "2023年招商证券公司营业收入为600亿元。"]:
         c = check("营业收入为600亿元[45]。", "2023年招商证券营业收入是多少？", passage(45, text))
         assert c.verified, (text, c.reason)
+    city = passage(52, "2023年北京GDP为4.4万亿元。")
+    assert check("4.4万亿元[52]。", "2023年北京市GDP是多少？", city).verified
     full = passage(46, "2023年全英羽毛球公开锦标赛男单冠军是李诗沣。")
     assert check("李诗沣[46]。", "2023年全英公开赛男单冠军？", full).verified
     # a word that refers back ("我国" for "中国") or a verb phrase in the frame is a paraphrase

@@ -492,7 +492,7 @@ def _anchor(tokens: list[str]) -> list[str]:
 def _rival(gap: list[str], term: str, names: tuple[str, ...]) -> bool:
     """Does the gap name another thing of the term's kind: both nouns, names or numbers (not
     "我国" for "中国", "完全使用" for "租用", "阿拉伯在" for "参加"), the gap more than a lone
-    character and not the term's longer form? In Latin script, which the tagger does not tell
+    character and not the term's longer or shorter form? In Latin script, which the tagger does not tell
     apart, only a name of the question has rivals: words no longer than it and no function word
     ("India Open" for "Malaysia Open", not "does not support" for "use"), and a Latin word
     stands for a Chinese one only as a model's name with a digit ("5G", not "GDP" for "经济")."""
@@ -507,8 +507,14 @@ def _rival(gap: list[str], term: str, names: tuple[str, ...]) -> bool:
             return False
     elif not (_nominal(word) and _nominal(term)):
         return False
-    rest = iter(word)
-    return not all(ch in rest for ch in term)  # 公开赛 within 公开锦标赛 is the same thing
+    # a longer or shorter form is the same thing: 公开赛 within 公开锦标赛, 北京 of 北京市
+    return not (_within(term, word) or _within(word, term))
+
+
+def _within(short: str, long: str) -> bool:
+    """Are the characters of ``short`` in ``long``, in order?"""
+    rest = iter(long)
+    return all(ch in rest for ch in short)
 
 
 def _nominal(text: str) -> bool:
