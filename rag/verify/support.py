@@ -99,7 +99,9 @@ def check_sentence(
     novel = novel_words(body, question, lexicon)
     # a month's name belongs to its date ("3 September"): the figure carries it
     novel.names = [n for n in novel.names if not any(n in f.text for f in figs)]
-    english = is_english(body)
+    # an answer that is only a Latin name ("Wardoyo。") is in the question's language: its name
+    # is compared with a Chinese passage as a Chinese answer's would be, not waved through
+    english = is_english(body) and (question.english or bool(novel.words))
     yesno = question.asks == "yesno" and not figs and not novel.names
     if not figs and not novel.names and not novel.words and not yesno:
         joined = recombined_name(body, question, [p.folded for p in passages])
