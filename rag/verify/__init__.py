@@ -4,6 +4,7 @@ markers    citation markers and answer sentences
 numbers    figures: whole values with units, dates by parts
 names      novel names and words, and where a passage holds them
 support    one sentence: novelty, support, qualifiers (the confidence's inputs)
+frames     the question's frame filled with another thing in the answer's clause
 conflicts  dates that other passages give differently
 """
 

@@ -23,16 +23,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
 
 from ..context import Passage
 from ..figures import Figure, figures, matches
 from ..language import LANG
-from ..lexicon import Lexicon, cut, tag
+from ..lexicon import Lexicon, cut
 from ..normalize import CJK, fold, is_english
 from ..question import Question
+from .frames import substituted
 from .markers import is_refusal, parse_markers
 from .names import holds_name, holds_word, novel_words, recombined_name, word_share
 from .numbers import holding, novel_figures, sentence_years
@@ -208,7 +208,7 @@ def check_sentence(
         or _replaced(question, _scope(primary, spans[primary.n], figs, novel.names), primary)
         or _later_item(question, primary, spans[primary.n])
         or _other_year(question, primary, spans[primary.n], figs, novel.names)
-        or _substituted(question, _clause(primary, spans[primary.n], figs, novel.names))
+        or substituted(question, _clause(primary, spans[primary.n], figs, novel.names))
         or _part_of_year(question, primary, spans[primary.n], figs)
     )
     if conflict:
@@ -421,110 +421,6 @@ def _other_year(
         if all(y is not None for y in stated):
             return f"about {stated[0]}, not {question.years[0]}"
     return ""
-
-
-def _substituted(question: Question, clause: str) -> str:
-    """A word of the question that the clause stating the answer replaces by another in the
-    same frame: the question's words on both sides of it stand there with something else
-    between ("2023年全英羽毛球公开赛男单冠军" asked, "2023年台北羽毛球公开赛男单冠军" stated;
-    "世界互联网大会" asked, "世界5G大会" stated). The clause is about that other thing. A longer
-    form of the word ("公开赛" in "公开锦标赛") and a gap of one character ("中国的经济") are no
-    rival. One side alone frames nothing: "全年城镇新增就业" answers for "中国城镇新增就业"."""
-    asked = _tokens(question.folded)
-    stated = _tokens(clause)
-    for t in question.terms:
-        if len(t) < 2 or holds_name(clause, t):
-            continue
-        where = _find(asked, _tokens(t))
-        if where is None:
-            continue
-        left, right = _anchor(asked[: where[0]][::-1])[::-1], _anchor(asked[where[1] :])
-        for gap in _gaps(stated, left, right):
-            if _rival(gap, t, question.names):
-                return f"about {''.join(gap)}, not {t}"
-    return ""
-
-
-def _gaps(stated: list[str], left: list[str], right: list[str]) -> Iterator[list[str]]:
-    """What stands between the two sides of the frame in the clause: after ``left`` and before
-    ``right``."""
-    if not left or not right:
-        return
-    word = re.compile(r"\w")
-    for k in range(len(stated) - len(right) + 1):
-        if stated[k : k + len(right)] != right:
-            continue
-        start = k  # the run of words right before the right side
-        while start > 0 and word.match(stated[start - 1]):
-            start -= 1
-        for g in range(1, min(k - start, _MAX_GAP) + 1):
-            if k - g - len(left) >= start and stated[k - g - len(left) : k - g] == left:
-                yield stated[k - g : k]
-
-
-_MAX_GAP = 6  # tokens between the frame's two sides: a name, not a clause
-_TOKEN_RE = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?|\S")
-
-
-def _tokens(text: str) -> list[str]:
-    """Folded text as tokens: a Latin word or number is one, every other character one."""
-    return _TOKEN_RE.findall(text)
-
-
-def _find(tokens: list[str], part: list[str]) -> tuple[int, int] | None:
-    for i in range(len(tokens) - len(part) + 1):
-        if tokens[i : i + len(part)] == part:
-            return i, i + len(part)
-    return None
-
-
-def _anchor(tokens: list[str]) -> list[str]:
-    """The question's words next to a term, nearest first: two characters, or one Latin word
-    or number; none where punctuation comes first."""
-    out: list[str] = []
-    for tok in tokens:
-        if not re.match(r"\w", tok):
-            return []
-        out.append(tok)
-        if sum(len(x) for x in out) >= 2:
-            return out
-    return []
-
-
-def _rival(gap: list[str], term: str, names: tuple[str, ...]) -> bool:
-    """Does the gap name another thing of the term's kind: both nouns, names or numbers (not
-    "我国" for "中国", "完全使用" for "租用", "阿拉伯在" for "参加"), the gap more than a lone
-    character and not the term's longer or shorter form? In Latin script, which the tagger does not tell
-    apart, only a name of the question has rivals: words no longer than it and no function word
-    ("India Open" for "Malaysia Open", not "does not support" for "use"), and a Latin word
-    stands for a Chinese one only as a model's name with a digit ("5G", not "GDP" for "经济")."""
-    word = "".join(gap)
-    if len(word) < 2 or term in word:
-        return False
-    if re.search(r"[a-z]", term):
-        if term not in names or len(gap) > len(_tokens(term)) or any(x in LANG.stop for x in gap):
-            return False
-    elif re.search(r"[a-z]", word):  # a model's name ("5G" for "互联网"), not a word ("GDP" for "经济")
-        if len(gap) > 1 or not re.search(r"\d", word) or not _nominal(term):
-            return False
-    elif not (_nominal(word) and _nominal(term)):
-        return False
-    # a longer or shorter form is the same thing: 公开赛 within 公开锦标赛, 北京 of 北京市
-    return not (_within(term, word) or _within(word, term))
-
-
-def _within(short: str, long: str) -> bool:
-    """Are the characters of ``short`` in ``long``, in order?"""
-    rest = iter(long)
-    return all(ch in rest for ch in short)
-
-
-def _nominal(text: str) -> bool:
-    """Is every word of the text a noun, a name or a number, by its part-of-speech tag?"""
-    return all(flag in _NOMINAL for _, flag in tag(text))
-
-
-_NOMINAL = frozenset(LANG.noun_tags) | {"m", "l"}  # "l": jieba's tag for set phrases such as 遥四
 
 
 def _part_of_year(question: Question, p: Passage, span: tuple[int, int], figs: list[Figure]) -> str:
