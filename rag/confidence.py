@@ -325,28 +325,13 @@ def _shares(groups: list[str] | None, n: int) -> np.ndarray:
     return np.array([1.0 / (len(size) * size[g]) for g in groups], dtype=np.float64)
 
 
-def balanced(scores: list[float], correct: list[int], answerable: list[bool], t: float) -> float:
-    """The mean of accuracy on answerable questions and abstention on the others at threshold
-    ``t`` (an answer below it counts as an abstention)."""
-    n_ans = max(1, sum(answerable))
-    n_not = max(1, sum(not a for a in answerable))
-    acc = sum(1 for s, c, a in zip(scores, correct, answerable, strict=True) if a and c and s >= t) / n_ans
-    abst = sum(1 for s, a in zip(scores, answerable, strict=True) if not a and s < t) / n_not
-    return (acc + abst) / 2
-
-
 def by_sets(
     scores: list[float], correct: list[int], answerable: list[bool], groups: list[str] | None, t: float
 ) -> float:
-    """The mean over the sets named in ``groups`` (each question's set) of each set's
-    ``balanced`` figure; without groups, the figure of all questions together."""
-    names = groups or [""] * len(scores)
-    parts = [[i for i, g in enumerate(names) if g == name] for name in dict.fromkeys(names)]
-    figures = []
-    for part in parts:
-        s, c, a = [scores[i] for i in part], [correct[i] for i in part], [answerable[i] for i in part]
-        figures.append(balanced(s, c, a, t))
-    return sum(figures) / max(1, len(figures))
+    """The mean over the sets named in ``groups`` (each question's set) of each set's mean of
+    accuracy on answerable questions and abstention on the others at threshold ``t`` (an answer
+    below it counts as an abstention); without groups, the figure of all questions together."""
+    return float(_by_sets_at(scores, correct, answerable, groups, np.array([t]))[0])
 
 
 THRESHOLD_WINDOW = 0.05  # how far either side of a threshold its figure is averaged

@@ -42,12 +42,11 @@ def _gaps(stated: list[str], left: list[str], right: list[str]) -> Iterator[list
     ``right``."""
     if not left or not right:
         return
-    word = re.compile(r"\w")
     for k in range(len(stated) - len(right) + 1):
         if stated[k : k + len(right)] != right:
             continue
         start = k  # the run of words right before the right side
-        while start > 0 and word.match(stated[start - 1]):
+        while start > 0 and _WORD_RE.match(stated[start - 1]):
             start -= 1
         for g in range(1, min(k - start, _MAX_GAP) + 1):
             if k - g - len(left) >= start and stated[k - g - len(left) : k - g] == left:
@@ -56,6 +55,7 @@ def _gaps(stated: list[str], left: list[str], right: list[str]) -> Iterator[list
 
 _MAX_GAP = 6  # tokens between the frame's two sides: a name, not a clause
 _TOKEN_RE = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?|\S")
+_WORD_RE = re.compile(r"\w")  # a token that is no punctuation
 
 
 def _tokens(text: str) -> list[str]:
@@ -75,7 +75,7 @@ def _anchor(tokens: list[str]) -> list[str]:
     or number; none where punctuation comes first."""
     out: list[str] = []
     for tok in tokens:
-        if not re.match(r"\w", tok):
+        if not _WORD_RE.match(tok):
             return []
         out.append(tok)
         if sum(len(x) for x in out) >= 2:

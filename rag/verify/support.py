@@ -449,13 +449,12 @@ def _part_of_year(question: Question, p: Passage, span: tuple[int, int], figs: l
         lo = max(max(c for c in cuts if c <= at), y.end)
         if any(w in own[lo:at] for w in LANG.whole_year):  # "……上半年10亿元，全年25亿元"
             return ""
-        m = _YEAR_PART_RE.search(own, lo, at)  # "……，其中四季度增长2.9%"
-        if m and not _WHOLE_YEAR_RE.match(m.group()):
-            return m.group().strip()
+        if named := _named_part(_YEAR_PART_RE.search(own, lo, at)):  # "……，其中四季度增长2.9%"
+            return named
         if y.date[1] is not None:  # "2022年8月": a month, unless a day makes it an event's date
             return "" if y.date[2] is not None else y.text
-        m = _YEAR_PART_RE.match(own, y.end)
-        return own[y.start : m.end()] if m and not _WHOLE_YEAR_RE.match(m.group()) else ""
+        after = _named_part(_YEAR_PART_RE.match(own, y.end))  # "2022年四季度……"
+        return y.text + after if after else ""
 
     # amounts: a percentage or a number with its unit, not a day of a date range ("2月4-12日")
     amounts = [f for f in figs if f.kind == "percent" or (f.kind == "number" and f.unit not in _DAY_UNITS)]
@@ -464,6 +463,11 @@ def _part_of_year(question: Question, p: Passage, span: tuple[int, int], figs: l
         if at and all(named):
             return f"about {named[0]}, not the whole of {question.years[0]}"
     return ""
+
+
+def _named_part(m: re.Match[str] | None) -> str:
+    """The part of a year a match names, or "" where it names none or all twelve months."""
+    return m.group().strip() if m and not _WHOLE_YEAR_RE.match(m.group()) else ""
 
 
 _DAY_UNITS = ("", "日", "号")
