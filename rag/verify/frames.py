@@ -27,29 +27,40 @@ def substituted(question: Question, clause: str) -> str:
     for t in question.terms:
         if len(t) < 2 or holds_name(clause, t):
             continue
-        where = _find(asked, _tokens(t))
-        if where is None:
-            continue
-        left, right = _anchor(asked[: where[0]][::-1])[::-1], _anchor(asked[where[1] :])
-        for gap in _gaps(stated, left, right):
-            if _rival(gap, t, question.names):
-                return f"about {''.join(gap)}, not {t}"
+        for lo, hi in _all(asked, _tokens(t)):  # "冠军" of "冠军赛女子双人10米跳台冠军" twice
+            # the left side may stand apart from a name ("2023年" of "2023年ATP中国公开赛"), from
+            # any other word only next to it: "新西兰政府总理" frames no "新西兰2023年新任总理"
+            before = asked[:lo] if t in question.names else _anchor(asked[:lo][::-1])[::-1]
+            # a term that ends the question's phrase is framed by the end of a clause, a weaker
+            # frame that only a look-alike fills: "女子跳台亚军。" stated where "女子双人10米跳台
+            # 冠军" was asked, not "跳板金牌。" for "跳板冠军"
+            right = _anchor(asked[hi:])
+            ends = hi == len(asked) or not _WORD_RE.match(asked[hi])
+            for gap in _gaps(stated, before, right, ends):
+                if _rival(gap, t, question.names) and (right or _look_alike("".join(gap), t)):
+                    return f"about {''.join(gap)}, not {t}"
     return ""
 
 
-def _gaps(stated: list[str], left: list[str], right: list[str]) -> Iterator[list[str]]:
-    """What stands between the two sides of the frame in the clause: after ``left`` and before
-    ``right``."""
-    if not left or not right:
+def _gaps(stated: list[str], before: list[str], right: list[str], ends: bool) -> Iterator[list[str]]:
+    """What stands between the two sides of the frame in the clause: before ``right`` (the
+    question's words right after the term; where ``ends``, the end of a clause) and after words
+    that the question has before the term (``before``), next to it or not: "2023年ATP中国公开赛"
+    asked, "2023年达拉斯公开赛" stated."""
+    if not right and not ends:
         return
     for k in range(len(stated) - len(right) + 1):
-        if stated[k : k + len(right)] != right:
+        if right and stated[k : k + len(right)] != right:
+            continue
+        if not right and k < len(stated) and _WORD_RE.match(stated[k]):
             continue
         start = k  # the run of words right before the right side
         while start > 0 and _WORD_RE.match(stated[start - 1]):
             start -= 1
         for g in range(1, min(k - start, _MAX_GAP) + 1):
-            if k - g - len(left) >= start and stated[k - g - len(left) : k - g] == left:
+            left = _anchor(stated[start : k - g][::-1])[::-1]
+            # the gap starts where the question's words stop ("2023年" is not "2023" and a gap "年北京")
+            if left and _find(before, left) is not None and _find(before, [*left, stated[k - g]]) is None:
                 yield stated[k - g : k]
 
 
@@ -63,11 +74,14 @@ def _tokens(text: str) -> list[str]:
     return _TOKEN_RE.findall(text)
 
 
+def _all(tokens: list[str], part: list[str]) -> list[tuple[int, int]]:
+    n = len(part)
+    return [(i, i + n) for i in range(len(tokens) - n + 1) if tokens[i : i + n] == part]
+
+
 def _find(tokens: list[str], part: list[str]) -> tuple[int, int] | None:
-    for i in range(len(tokens) - len(part) + 1):
-        if tokens[i : i + len(part)] == part:
-            return i, i + len(part)
-    return None
+    found = _all(tokens, part)
+    return found[0] if found else None
 
 
 def _anchor(tokens: list[str]) -> list[str]:
@@ -103,6 +117,11 @@ def _rival(gap: list[str], term: str, names: tuple[str, ...]) -> bool:
         return False
     # a longer or shorter form is the same thing: 公开赛 within 公开锦标赛, 北京 of 北京市
     return not (_within(term, word) or _within(word, term))
+
+
+def _look_alike(word: str, term: str) -> bool:
+    """Words of one length sharing a character at the same place: 亚军/冠军, 跳台/跳板."""
+    return len(word) == len(term) and any(a == b for a, b in zip(word, term, strict=True))
 
 
 def _within(short: str, long: str) -> bool:
