@@ -661,6 +661,26 @@ def test_a_figure_of_a_part_of_the_year_does_not_answer_for_the_whole_year() -> 
     assert check("120万例[66]。", "2023年第一季度全国报告了多少流感病例？", cases).verified
 
 
+def test_a_whole_years_figure_does_not_answer_for_a_part_of_it() -> None:
+    # finance: a year's target for one quarter's growth, beside other quarters' news
+    target = passage(
+        70,
+        "从环比看，四季度国内生产总值与三季度持平。去年3月，总理在政府工作报告中表示，"
+        "2022年发展主要预期目标是5.5%左右的经济增长率。",
+    )
+    c = check("增长率是5.5%左右[70]。", "2022年一季度中国经济增长率是多少？", target)
+    assert not c.verified and "一季度" in c.reason, c.reason
+    assert check("增长率是5.5%左右[70]。", "2022年中国经济增长率目标是多少？", target).verified
+    # medicine: a year's count for its first quarter
+    cases = passage(71, "2023年全国共报告流感病例500万例。")
+    assert not check("500万例[71]。", "2023年第一季度全国报告了多少流感病例？", cases).verified
+    # the part written otherwise, or as months, is the part asked
+    quarter = passage(72, "2023年一季度全国共报告流感病例120万例。")
+    assert check("120万例[72]。", "2023年第一季度全国报告了多少流感病例？", quarter).verified
+    half = passage(73, "根据财报披露，公司在2022年的1月至6月份的营业收入为42.21亿元。")
+    assert check("42.21亿元[73]。", "公司2022年上半年的营收为多少？", half).verified
+
+
 def test_the_sentence_before_a_passage_places_it_even_when_it_ends_the_line() -> None:
     # the subject stands in the sentence before the passage, which ends with "；" and a line break
     before = "上海银行构建“大模型+微模型”协同体系，识别用户潜在需求；\n"

@@ -210,6 +210,7 @@ def check_sentence(
         or _other_year(question, primary, spans[primary.n], figs, novel.names)
         or substituted(question, _clause(primary, spans[primary.n], figs, novel.names))
         or _part_of_year(question, primary, spans[primary.n], figs)
+        or _year_for_part(question, primary, spans[primary.n], figs)
     )
     if conflict:
         return _reject(
@@ -463,6 +464,38 @@ def _part_of_year(question: Question, p: Passage, span: tuple[int, int], figs: l
         if at and all(named):
             return f"about {named[0]}, not the whole of {question.years[0]}"
     return ""
+
+
+def _year_for_part(question: Question, p: Passage, span: tuple[int, int], figs: list[Figure]) -> str:
+    """An amount asked for a part of a year ("2022年一季度……增长率") from a sentence that, with
+    the sentence before it and the passage's label, names no part of a year and no month: a
+    whole year's figure or a year's target ("2022年发展主要预期目标是5.5%左右的经济增长率")
+    does not give one quarter's."""
+    asked = question.folded
+    part = next(
+        (
+            named
+            for f in figures(asked, folded=True)
+            if f.year is not None and (named := _named_part(_YEAR_PART_RE.match(asked, f.end)))
+        ),
+        "",
+    )
+    amounts = [f for f in figs if f.kind == "percent" or (f.kind == "number" and f.unit not in _DAY_UNITS)]
+    if not part or not amounts:
+        return ""
+    win = window(p, span)
+    months = [f for f in figures(win, folded=True) if f.year in question.years and f.date[1] is not None]
+    if _same_part(part) in _same_part(win) or _MONTHS_RE.search(win) or months:  # "1至6月", "2022年3月"
+        return ""
+    return f"about a whole year, not {part}"
+
+
+_MONTHS_RE = re.compile(r"\d{1,2}月?\s*[-~—至到]\s*\d{1,2}月")
+
+
+def _same_part(text: str) -> str:
+    """Parts of a year written alike: "第一季度", "一季度" and "1季度" as "1季度"."""
+    return re.sub(r"第(?=[一二三四1-4])", "", text).translate(str.maketrans("一二三四", "1234"))
 
 
 def _named_part(m: re.Match[str] | None) -> str:
