@@ -585,11 +585,7 @@ def test_a_word_of_the_question_replaced_in_its_frame_is_another_thing() -> None
             "Who won the 2023 Malaysia Open women's singles?",
             "india",
         ),
-    ]:
-        c = check(f"{answer}[40]。", question, passage(40, text))
-        assert not c.verified and rival in c.reason, (question, c.reason)
-    # a name's frame holds with question words between its left side and the name
-    for text, answer, question, rival in [
+        # a name's frame holds with question words between its left side and the name
         (
             "2023年达拉斯公开赛是2023年ATP巡回赛之一，于2月4-12日在美国达拉斯举行。",
             "在美国达拉斯举行",
@@ -597,15 +593,11 @@ def test_a_word_of_the_question_replaced_in_its_frame_is_another_thing() -> None
             "达拉斯",
         ),
         ("2023年百花奖最佳影片是《长津湖》。", "《长津湖》", "2023年第36届金鸡奖最佳影片是哪部？", "百花奖"),
-    ]:
-        c = check(f"{answer}[41]。", question, passage(41, text))
-        assert not c.verified and rival in c.reason, (question, c.reason)
-    # a word that ends the question is framed by the end of a clause, where a look-alike stands
-    for text, answer, question, rival in [
+        # a word that ends the question is framed by the end of a clause, where a look-alike stands
         ("中国选手张蕊以337.95分拿下女子跳台亚军。", "张蕊", "2023年跳水冠军赛女子双人10米跳台冠军", "亚军"),
         ("演员李梅凭借《远山》获得第36届金鸡奖最佳女主角。", "李梅", "第36届金鸡奖最佳男主角", "女主角"),
     ]:
-        c = check(f"{answer}[42]。", question, passage(42, text))
+        c = check(f"{answer}[40]。", question, passage(40, text))
         assert not c.verified and rival in c.reason, (question, c.reason)
     gold = passage(43, "陈艺文和昌雅妮以307.65分夺得女子双人3米跳板金牌。")
     assert check("陈艺文和昌雅妮[43]。", "女子双人3米跳板冠军", gold).verified  # a synonym, no look-alike
