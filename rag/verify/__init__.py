@@ -10,7 +10,8 @@ conflicts  dates that other passages give differently
 
 from .conflicts import conflict_notes
 from .markers import is_refusal, parse_markers, split_answer
-from .support import SentenceCheck, Support, answers_the_type, check_sentence, window
+from .spans import window
+from .support import SentenceCheck, Support, answers_the_type, check_sentence
 
 __all__ = [
     "SentenceCheck",

@@ -16,15 +16,14 @@
    answer is about the other one and is rejected; so is an answer from one item of a list
    ("调味品……毛利率为38.5%；休闲食品……") whose later item is the one naming the thing asked,
    and one whose clause frames another thing as the question frames its own ("2023年台北羽毛球
-   公开赛男单冠军" for "2023年全英羽毛球公开赛男单冠军"). An amount asked for a whole year
-   that the sentence gives for a part of it ("2022年四季度", "1-8月") is rejected too.
+   公开赛男单冠军" for "2023年全英羽毛球公开赛男单冠军", frames.py). The rules on years
+   (another year, a part of a year for the whole or the whole for a part) are in years.py.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from itertools import pairwise
 
 from ..context import Passage
 from ..figures import Figure, figures, matches
@@ -36,6 +35,8 @@ from .frames import substituted
 from .markers import is_refusal, parse_markers
 from .names import holds_name, holds_word, novel_words, recombined_name, word_share
 from .numbers import holding, novel_figures, sentence_years
+from .spans import sentence, surroundings, window
+from .years import other_year, part_of_year, rival_figure, year_for_part
 
 _CJK_RE = re.compile(f"[{CJK}]")
 MIN_WORD_SHARE = 0.5  # a sentence with no figure or name needs this share of its words found
@@ -201,16 +202,16 @@ def check_sentence(
     support.cited_first = primary.n == min(p.n for p in passages)
     support.novel_words = word_share(novel.words, primary.folded) if not cross[primary.n] else 1.0
     support.cross_lingual = cross[primary.n] or question.english != english
-    conflict = _conflict(primary, spans[primary.n], question) or (
+    conflict = rival_figure(primary, spans[primary.n], question) or (
         ""
         if cross[primary.n]
         else _untitled(chosen, question)
         or _replaced(question, _scope(primary, spans[primary.n], figs, novel.names), primary)
         or _later_item(question, primary, spans[primary.n])
-        or _other_year(question, primary, spans[primary.n], figs, novel.names)
+        or other_year(question, primary, spans[primary.n], figs, novel.names)
         or substituted(question, _clause(primary, spans[primary.n], figs, novel.names))
-        or _part_of_year(question, primary, spans[primary.n], figs)
-        or _year_for_part(question, primary, spans[primary.n], figs)
+        or part_of_year(question, primary, spans[primary.n], figs)
+        or year_for_part(question, primary, spans[primary.n], figs)
     )
     if conflict:
         return _reject(
@@ -244,32 +245,12 @@ def _span(
     return best
 
 
-def window(p: Passage, span: tuple[int, int]) -> str:
-    """The supporting sentence with the sentence before it (in the document) and the passage's
-    label, folded: where the question's qualifiers should stand."""
-    sents = p.sentence_texts()
-    idx = next((i for i, (a, b, _) in enumerate(sents) if (a, b) == span), None)
-    if idx is None:
-        own, prev = "", ""
-    else:
-        own = sents[idx][2]
-        # the text before a passage often ends with its last sentence's "；" or "。" and a line break
-        before = [x for x in re.split(r"(?<=[。！？!?；;])", p.before) if x.strip()]
-        prev = sents[idx - 1][2] if idx > 0 else (before[-1] if before else "")
-    return fold(f"{p.label} {prev} {own}")
-
-
 def _share(words: tuple[str, ...], text: str, weight: dict[str, float] | None = None) -> float:
     if not words:
         return 1.0
     total = sum((weight or {}).get(w, 1.0) for w in words)
     got = sum((weight or {}).get(w, 1.0) for w in words if holds_word(text, w))
     return got / total if total else 1.0
-
-
-def _sentence(p: Passage, span: tuple[int, int]) -> str:
-    """The text of the passage's sentence at ``span`` (document offsets), or ""."""
-    return next((t for a, b, t in p.sentence_texts() if (a, b) == span), "")
 
 
 def _scope(p: Passage, span: tuple[int, int], figs: list[Figure], names: list[str]) -> str:
@@ -283,7 +264,7 @@ def _scope(p: Passage, span: tuple[int, int], figs: list[Figure], names: list[st
 def _clause(p: Passage, span: tuple[int, int], figs: list[Figure], names: list[str]) -> str:
     """The clause of the supporting sentence that states the answer's facts, folded: a sentence
     of parallel items ("调味品……毛利率为38.5%；休闲食品……") gives each its own clause."""
-    own = _sentence(p, span)
+    own = sentence(p, span)
     clauses = [c for c in re.split(r"(?<=[；;])", own) if c.strip()] or [own]
     context = sentence_years(p)
 
@@ -351,7 +332,7 @@ def _replaced(question: Question, near: str, p: Passage) -> str:
     with the same unit (8号线 asked, a list under "一、5号线"). The answer is about the other
     one. A passage that names only the look-alike may be using a synonym (我国, 全国), and a
     look-alike the question also asks about is no rival."""
-    whole = fold(_surroundings(p))
+    whole = fold(surroundings(p))
     for t in question.terms:
         if len(t) < 2 or not _CJK_RE.match(t) or holds_name(near, t):
             continue
@@ -390,132 +371,6 @@ def _later_item(question: Question, p: Passage, span: tuple[int, int]) -> str:
     return ""
 
 
-def _other_year(
-    question: Question, p: Passage, span: tuple[int, int], figs: list[Figure], names: list[str]
-) -> str:
-    """A fact of the answer that its sentence places in another year than the one asked: the
-    last year stated before it is another, and its clause does not name the asked year
-    ("2021年考研报考人数377万" answering for 2022, even where the sentence before speaks of
-    2022). A fact stated before any year ("净利润10亿元，比2021年增长5%") is not placed by it,
-    and "……2004年创立……山东泰山夺得2021赛季冠军" names the year in the fact's own clause."""
-    own = fold(_sentence(p, span))
-    if not question.years or not own:
-        return ""
-    found = figures(own, folded=True)
-    years = sorted((f.start, f.year) for f in found if f.year is not None and f.date[1] is None)
-    if not years:
-        return ""
-    cuts = [0] + [m.end() for m in _CLAUSE_END_RE.finditer(own)] + [len(own) + 1]
-
-    def placed(at: int) -> int | None:
-        """Another year that places the fact at ``at``, or None."""
-        lo, hi = next((a, b) for a, b in pairwise(cuts) if a <= at < b)
-        if any(lo <= start < hi and y in question.years for start, y in years):
-            return None
-        prior = [y for start, y in years if start < at]
-        return prior[-1] if prior and prior[-1] not in question.years else None
-
-    places = [[g.start for g in found if matches(f, g)] for f in figs]
-    places += [[m.start() for m in re.finditer(re.escape(n), own)] for n in names]
-    for at in (a for a in places if a):
-        stated = [placed(x) for x in at]
-        if all(y is not None for y in stated):
-            return f"about {stated[0]}, not {question.years[0]}"
-    return ""
-
-
-def _part_of_year(question: Question, p: Passage, span: tuple[int, int], figs: list[Figure]) -> str:
-    """A figure asked for a whole year that its sentence places in a part of it: the year asked
-    nearest before it is followed by a quarter, a half or months ("预计2022年四季度中国经济大幅
-    放缓，对GDP同比增速的预测均值为1.8%" does not give 2022's growth, nor "2022年1-8月出口
-    34万辆" its exports), or the fact's own clause names a part before it ("2022年增长3%，其中
-    四季度增长2.9%"), unless that clause says "全年". A question that names a part itself is not
-    a whole year's."""
-    asked = question.folded
-    if not question.years or _YEAR_PART_RE.search(asked) or any(f.date[1] for f in question.figures):
-        return ""
-    own = fold(_sentence(p, span))
-    found = figures(own, folded=True)
-    years = [f for f in found if f.year in question.years]
-    if not years:
-        return ""
-
-    cuts = [0] + [m.end() for m in _CLAUSE_END_RE.finditer(own)]
-
-    def part(at: int) -> str:
-        prior = [y for y in years if y.start < at]
-        if not prior:
-            return ""
-        y = prior[-1]
-        lo = max(max(c for c in cuts if c <= at), y.end)
-        if any(w in own[lo:at] for w in LANG.whole_year):  # "……上半年10亿元，全年25亿元"
-            return ""
-        if named := _named_part(_YEAR_PART_RE.search(own, lo, at)):  # "……，其中四季度增长2.9%"
-            return named
-        if y.date[1] is not None:  # "2022年8月": a month, unless a day makes it an event's date
-            return "" if y.date[2] is not None else y.text
-        after = _named_part(_YEAR_PART_RE.match(own, y.end))  # "2022年四季度……"
-        return y.text + after if after else ""
-
-    # amounts: a percentage or a number with its unit, not a day of a date range ("2月4-12日")
-    amounts = [f for f in figs if f.kind == "percent" or (f.kind == "number" and f.unit not in _DAY_UNITS)]
-    for at in ([g.start for g in found if matches(f, g)] for f in amounts):
-        named = [part(x) for x in at]
-        if at and all(named):
-            return f"about {named[0]}, not the whole of {question.years[0]}"
-    return ""
-
-
-def _year_for_part(question: Question, p: Passage, span: tuple[int, int], figs: list[Figure]) -> str:
-    """An amount asked for a part of a year ("2022年一季度……增长率") from a sentence that, with
-    the sentence before it and the passage's label, names no part of a year and no month: a
-    whole year's figure or a year's target ("2022年发展主要预期目标是5.5%左右的经济增长率")
-    does not give one quarter's."""
-    asked = question.folded
-    part = next(
-        (
-            named
-            for f in figures(asked, folded=True)
-            if f.year is not None and (named := _named_part(_YEAR_PART_RE.match(asked, f.end)))
-        ),
-        "",
-    )
-    amounts = [f for f in figs if f.kind == "percent" or (f.kind == "number" and f.unit not in _DAY_UNITS)]
-    if not part or not amounts:
-        return ""
-    win = window(p, span)
-    months = [f for f in figures(win, folded=True) if f.year in question.years and f.date[1] is not None]
-    if _same_part(part) in _same_part(win) or _MONTHS_RE.search(win) or months:  # "1至6月", "2022年3月"
-        return ""
-    return f"about a whole year, not {part}"
-
-
-_MONTHS_RE = re.compile(r"\d{1,2}月?\s*[-~—至到]\s*\d{1,2}月")
-
-
-def _same_part(text: str) -> str:
-    """Parts of a year written alike: "第一季度", "一季度" and "1季度" as "1季度"."""
-    return re.sub(r"第(?=[一二三四1-4])", "", text).translate(str.maketrans("一二三四", "1234"))
-
-
-def _named_part(m: re.Match[str] | None) -> str:
-    """The part of a year a match names, or "" where it names none or all twelve months."""
-    return m.group().strip() if m and not _WHOLE_YEAR_RE.match(m.group()) else ""
-
-
-_DAY_UNITS = ("", "日", "号")
-_PARTS = "|".join(re.escape(w) for w in LANG.year_parts)
-# right after a year: "四季度", "第一季度", "前三季度", "上半年", "1-8月", "1至9月"
-_YEAR_PART_RE = re.compile(
-    rf"\s*(?:[第前后上下一二三四1-4]{{0,3}}(?:{_PARTS})|\d{{1,2}}\s*[-~—至到]\s*\d{{1,2}}月)"
-)
-_WHOLE_YEAR_RE = re.compile(r"\s*0?1\s*[-~—至到]\s*12月")
-
-
-# in folded text "，" is ","; a comma or colon between digits is none ("3,100", "9:00")
-_CLAUSE_END_RE = re.compile(r"[；;]|(?<!\d)[,:]|[,:](?!\d)")
-
-
 def _paired(a: str, b: str, text: str) -> bool:
     """Does the text name the two side by side, joined by "和", "、", "与", "or"…, with at most
     a few characters of what they share around the joint: "生茶和熟茶", "5号线和8号线",
@@ -536,47 +391,14 @@ def _look_alikes(term: str, text: str) -> set[str]:
     return out - {term}
 
 
-def _conflict(p: Passage, span: tuple[int, int], question: Question) -> str:
-    """A year or figure of the question that the passage lacks while the supporting sentence
-    (else, for years, the document's title) states another of the same kind: the sentence is
-    about something else."""
-    whole = figures(_surroundings(p))
-    near = figures(window(p, span), folded=True)
-    near_years = _bare_years(near)
-    if not near_years:  # no year by the sentence: the document's title dates it ("2023滨江马拉松…")
-        near_years = _bare_years(figures(p.chunk.title))
-    others = near_years - set(question.years)  # a question may ask about two years at once
-    for year in question.years:
-        asked = Figure("date", str(year), 0, 0, date=(year, None, None))
-        if not any(matches(asked, f) for f in whole) and others:
-            return f"about {min(others)}, not {year}"
-    for asked in question.figures:
-        if asked.kind != "number" or any(matches(asked, f) for f in whole):
-            continue
-        rivals = [f for f in near if f.kind == "number" and f.unit and f.unit == asked.unit]
-        if rivals:
-            return f"about {rivals[0].text}, not {asked.text}"
-    return ""
-
-
 def _untitled(chosen: list[Passage], question: Question) -> str:
     """A title or quoted term of the question that no supporting passage states, nor its
     document's title, section or the text before it: the passage is about something else."""
-    texts = [fold(_surroundings(p)) for p in chosen] if question.titles else []
+    texts = [fold(surroundings(p)) for p in chosen] if question.titles else []
     for title in question.titles:
         if not any(holds_name(text, title) for text in texts):
             return f"does not name {title}"
     return ""
-
-
-def _surroundings(p: Passage) -> str:
-    """The passage with what places it: its document's title, its section, the text before it."""
-    return f"{p.chunk.title} {p.label} {p.before} {p.text}"
-
-
-def _bare_years(figs: list[Figure]) -> set[int]:
-    """The years stated alone ("2023年"), not as part of a date."""
-    return {f.year for f in figs if f.year is not None and f.date[1] is None}
 
 
 def answers_the_type(checks: list[SentenceCheck], question: Question) -> bool:
