@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from ..language import LANG
 from ..lexicon import tag
 from ..question import Question
-from .names import holds_name
+from .names import holds_name, look_alike
 
 
 def substituted(question: Question, clause: str) -> str:
@@ -21,7 +21,9 @@ def substituted(question: Question, clause: str) -> str:
     between ("2023年全英羽毛球公开赛男单冠军" asked, "2023年台北羽毛球公开赛男单冠军" stated;
     "世界互联网大会" asked, "世界5G大会" stated). The clause is about that other thing. A longer
     form of the word ("公开赛" in "公开锦标赛") and a gap of one character ("中国的经济") are no
-    rival. One side alone frames nothing: "全年城镇新增就业" answers for "中国城镇新增就业"."""
+    rival. A term that ends the question is framed by its left side and the end of a clause,
+    a weaker frame that only a look-alike fills ("女子跳台亚军。" for "女子双人10米跳台冠军");
+    the right side alone frames nothing: "全年城镇新增就业" answers for "中国城镇新增就业"."""
     asked = _tokens(question.folded)
     stated = _tokens(clause)
     for t in question.terms:
@@ -37,7 +39,7 @@ def substituted(question: Question, clause: str) -> str:
             right = _anchor(asked[hi:])
             ends = hi == len(asked) or not _WORD_RE.match(asked[hi])
             for gap in _gaps(stated, before, right, ends):
-                if _rival(gap, t, question.names) and (right or _look_alike("".join(gap), t)):
+                if _rival(gap, t, question.names) and (right or look_alike("".join(gap), t)):
                     return f"about {''.join(gap)}, not {t}"
     return ""
 
@@ -117,11 +119,6 @@ def _rival(gap: list[str], term: str, names: tuple[str, ...]) -> bool:
         return False
     # a longer or shorter form is the same thing: 公开赛 within 公开锦标赛, 北京 of 北京市
     return not (_within(term, word) or _within(word, term))
-
-
-def _look_alike(word: str, term: str) -> bool:
-    """Words of one length sharing a character at the same place: 亚军/冠军, 跳台/跳板."""
-    return len(word) == len(term) and any(a == b for a, b in zip(word, term, strict=True))
 
 
 def _within(short: str, long: str) -> bool:

@@ -131,3 +131,9 @@ def word_share(words: list[str], text_folded: str) -> float:
         elif len(w) >= 2 and w[:2] in text_folded:
             got += 0.5
     return got / len(words)
+
+
+def look_alike(word: str, term: str) -> bool:
+    """Another word of the same length sharing a character at the same place: 亚军/冠军,
+    男单/女单, 跳台/跳板 (a rival of the term where it stands in the term's place)."""
+    return len(word) == len(term) and word != term and any(a == b for a, b in zip(word, term, strict=True))

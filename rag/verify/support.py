@@ -33,7 +33,7 @@ from ..normalize import CJK, fold, is_english
 from ..question import Question
 from .frames import substituted
 from .markers import is_refusal, parse_markers
-from .names import holds_name, holds_word, novel_words, recombined_name, word_share
+from .names import holds_name, holds_word, look_alike, novel_words, recombined_name, word_share
 from .numbers import holding, novel_figures, sentence_years
 from .spans import sentence, surroundings, window
 from .years import other_year, part_of_year, rival_figure, year_for_part
@@ -317,12 +317,8 @@ def negated(text: str) -> bool:
 
 
 def _sibling_in(term: str, words: set[str]) -> bool:
-    """A word of the same length sharing a character at the same place: 亚军/冠军, 男单/女单."""
-    return any(
-        len(w) == len(term) and w != term and any(a == b for a, b in zip(w, term, strict=True))
-        for w in words
-        if _CJK_RE.match(w)
-    )
+    """A Chinese look-alike of the term among the words: 亚军/冠军, 男单/女单."""
+    return any(look_alike(w, term) for w in words if _CJK_RE.match(w))
 
 
 def _replaced(question: Question, near: str, p: Passage) -> str:
