@@ -109,8 +109,7 @@ def part_of_year(question: Question, p: Passage, span: tuple[int, int], figs: li
         after = _named_part(_YEAR_PART_RE.match(own, y.end))  # "2022年四季度……"
         return y.text + after if after else ""
 
-    # amounts: a percentage or a number with its unit, not a day of a date range ("2月4-12日")
-    amounts = [f for f in figs if f.kind == "percent" or (f.kind == "number" and f.unit not in _DAY_UNITS)]
+    amounts = _amounts(figs)
     for at in ([g.start for g in found if matches(f, g)] for f in amounts):
         named = [part(x) for x in at]
         if at and all(named):
@@ -132,7 +131,7 @@ def year_for_part(question: Question, p: Passage, span: tuple[int, int], figs: l
         ),
         "",
     )
-    amounts = [f for f in figs if f.kind == "percent" or (f.kind == "number" and f.unit not in _DAY_UNITS)]
+    amounts = _amounts(figs)
     if not part or not amounts:
         return ""
     win = window(p, span)
@@ -143,6 +142,12 @@ def year_for_part(question: Question, p: Passage, span: tuple[int, int], figs: l
 
 
 _MONTHS_RE = re.compile(r"\d{1,2}月?\s*[-~—至到]\s*\d{1,2}月")
+
+
+def _amounts(figs: list[Figure]) -> list[Figure]:
+    """The figures that are amounts: a percentage or a number with its unit, not a day of a
+    date range ("2月4-12日")."""
+    return [f for f in figs if f.kind == "percent" or (f.kind == "number" and f.unit not in _DAY_UNITS)]
 
 
 def _same_part(text: str) -> str:
