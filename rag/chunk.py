@@ -14,14 +14,11 @@ from dataclasses import dataclass
 
 from .entities import identity_names
 from .language import LANG
-from .normalize import fold, split_sentences
+from .normalize import LIST_ITEM_RE, fold, split_sentences
 from .types import Chunk, Document, Section, locate
 
 TOPIC_REACH = 6  # characters before a name that still count as the start of a sentence ("据", "今年")
 _SOFT_BREAK_RE = re.compile(r"[，,、：:；;]")
-_ITEM_RE = re.compile(
-    r"^\s*(?:[-*•·]\s|\d{1,2}[.、)）]\s*|[（(]\d{1,2}[)）]|[①-⑳]|[一二三四五六七八九十]+、)"
-)
 
 
 @dataclass
@@ -67,7 +64,7 @@ def _units(doc: Document, limit: int) -> list[_Unit]:
             lead = ""
         elif table is not None:
             units.append(_Unit(a, b, "row", lead=table.header, paragraph=paragraph))
-        elif _ITEM_RE.match(line):
+        elif LIST_ITEM_RE.match(line):
             pieces = _pieces(text, a, b, limit)
             for i, (x, y) in enumerate(pieces):
                 units.append(

@@ -37,6 +37,10 @@ TEXT_MARKS = frozenset("\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad\u061c\u
 _INVISIBLE_RE = re.compile("[\u200b\u2060\ufeff\u00ad]")
 
 SENTENCE_END = "。！？；!?;"
+# a list item's opening: a bullet, "1." "1、" "(1)" "①" "一、"
+LIST_ITEM_RE = re.compile(
+    r"^\s*(?:[-*•·]\s|\d{1,2}[.、)）]\s*|[（(]\d{1,2}[)）]|[①-⑳]|[一二三四五六七八九十]+、)"
+)
 _SENT_RE = re.compile(f'[^{SENTENCE_END}\n]*(?:[{SENTENCE_END}]+[”’」』"]?|\n|$)')
 
 
@@ -106,10 +110,32 @@ def is_english(text: str) -> bool:
     return latin > 0 and han <= latin / 10
 
 
+# an English full stop: after a small letter, digit or bracket (not "U.S."),
+# before a capital, "[", a Chinese character or the end
+_EN_STOP_RE = re.compile(rf"(?<=[a-z0-9\])])\.(?=\s+[A-Z\[]|\s+[{CJK}]|\s*$)")
+_WORD_BEFORE_RE = re.compile(r"(?:^|(?<=\s))([\w.]+)$")
+
+
+def english_stops(text: str) -> str:
+    """``text`` with English full stops written as "!" (same length), so that the sentence
+    splitter sees them: "Kiprotich won. Li Jia was second." is two sentences, where "2.5 km",
+    a list's "1. Open the app" and "Dr. Li" stay whole."""
+    from .language import LANG
+
+    def stop(m: re.Match[str]) -> str:
+        word = _WORD_BEFORE_RE.search(text, 0, m.start())
+        before = word.group(1).lower() if word else ""
+        keep = (before.isdigit() and len(before) <= 2) or before in LANG.abbreviations_en
+        return "." if keep else "!"
+
+    return _EN_STOP_RE.sub(stop, text)
+
+
 def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans ``(start, end)`` of ``text``; whitespace-only spans are skipped."""
+    """Sentence spans ``(start, end)`` of ``text``; whitespace-only spans are skipped. English
+    full stops end sentences too (see ``english_stops``)."""
     spans = []
-    for m in _SENT_RE.finditer(text):
+    for m in _SENT_RE.finditer(english_stops(text) if "." in text else text):
         start, end = m.span()
         if end <= start:
             continue

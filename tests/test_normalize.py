@@ -47,5 +47,24 @@ def test_split_sentences_offsets_cover_text() -> None:
     assert [text[a:b] for a, b in spans] == ["第一句。", "第二句！", "第三句没有结尾"]
 
 
+def test_english_full_stops_end_sentences_but_not_figures_lists_or_abbreviations() -> None:
+    def sentences(text: str) -> list[str]:
+        return [text[a:b] for a, b in split_sentences(text)]
+
+    assert sentences("Kiprotich won in 2:08:31. Li Jia was second. The race was 42.195 km.") == [
+        "Kiprotich won in 2:08:31.",
+        "Li Jia was second.",
+        "The race was 42.195 km.",
+    ]
+    # a list's number, an abbreviation and a capital's initials do not end a sentence
+    assert sentences("1. Open the app. 2. Tap Add.") == ["1. Open the app. 2. Tap Add."]
+    assert sentences("Dr. Li treated the U.S. Army team. See [1].") == [
+        "Dr. Li treated the U.S. Army team.",
+        "See [1].",
+    ]
+    # Chinese and English in one text; Chinese full stops as before
+    assert sentences("冠军是王磊。He won. 成绩2.5小时。") == ["冠军是王磊。", "He won.", "成绩2.5小时。"]
+
+
 def test_numbers_are_folded_figures() -> None:
     assert numbers("節約9.68小時，提升35％，共1,200家") == ["9.68", "35%", "1200"]

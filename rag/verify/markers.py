@@ -32,7 +32,7 @@ def parse_markers(text: str) -> tuple[str, list[int]]:
 def split_answer(text: str) -> list[str]:
     """Answer sentences, each keeping its markers, also those written after its full stop."""
     out: list[str] = []
-    for a, b in split_sentences(_english_stops(text)):
+    for a, b in split_sentences(text):
         piece = text[a:b]
         lead = _LEADING_MARKS_RE.match(piece)
         if lead and out:
@@ -41,11 +41,6 @@ def split_answer(text: str) -> list[str]:
         if piece.strip():
             out.append(piece)
     return out
-
-
-def _english_stops(text: str) -> str:
-    """English full stops as sentence ends ('. ' and a final '.'), same length as the text."""
-    return re.sub(r"(?<=[a-z0-9\])])\.(?=\s+[A-Z\[]|\s*$)", "!", text)
 
 
 def is_refusal(text: str) -> bool:
