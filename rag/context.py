@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from .figures import figures, matches, years
 from .lexicon import Lexicon
-from .normalize import fold, split_sentences
+from .normalize import LIST_ITEM_RE, fold, split_sentences
 from .question import Question
 from .types import Chunk, Hit
 
@@ -29,6 +29,7 @@ class Passage:
     end: int
     sentences: list[tuple[int, int]] = field(default_factory=list)  # document offsets
     before: str = ""  # the document text just before the passage
+    lead: str = ""  # the chunk's lead, or the column names of the table the passage starts inside
 
     @property
     def chunk(self) -> Chunk:
@@ -41,7 +42,7 @@ class Passage:
         chunk = self.chunk
         folded = fold(self.text)
         kept: dict[str, str] = {}  # folded form -> the part as written, first one kept
-        for part in (headline(chunk), chunk.heading, chunk.lead, chunk.subject):
+        for part in (headline(chunk), chunk.heading, self.lead, chunk.subject):
             if part and fold(part) not in folded:
                 kept.setdefault(fold(part), part)
         # a part that another part holds ("规定" in "规定 > 一、年休假") is said once
@@ -70,18 +71,22 @@ def headline(chunk: Chunk) -> str:
     return title
 
 
-def sentence_score(sentence: str, question: Question, lexicon: Lexicon) -> float:
+def sentence_score(sentence: str, question: Question, lexicon: Lexicon, given: str = "") -> float:
     """How much of the question a sentence holds: the specificity of each question word it
     contains (names count double), its years and figures (a model number, an article's number,
     an exit code: the row of a table about 畅享99 holds "99", the header row does not), and a
-    little for holding the kind of figure asked for."""
+    little for holding the kind of figure asked for.
+
+    Words and years that ``given`` (the passage's headline, section and subject, folded) holds
+    count for no sentence: every sentence under "2024滨江国际马拉松……" is about that race, and
+    the lead that repeats its name would otherwise outscore the one that answers."""
     folded = fold(sentence)
     score = 0.0
     for term in question.terms:
-        if term in folded:
+        if term in folded and term not in given:
             weight = 0.2 + lexicon.specificity(term)
             score += 2 * weight if term in question.names else weight
-    score += sum(0.6 for y in question.years if str(y) in folded)
+    score += sum(0.6 for y in question.years if str(y) in folded and str(y) not in given)
     figs = figures(folded, folded=True) if question.figures or question.asks in ("quantity", "when") else []
     score += sum(0.6 for f in question.figures if any(matches(f, g) for g in figs))
     if question.asks in ("quantity", "when"):
@@ -100,10 +105,13 @@ def _passage_for(hit: Hit, question: Question, lexicon: Lexicon, max_chars: int)
     # a short line is read as one unit: a table's row ("套餐名称: 畅享99；……；流量: 60") names
     # its item in one cell and the figure asked for in another, and each cell is a sentence
     units = [_unit(text, span, max_chars) for span in spans]
+    chunk = hit.chunk
+    given = fold(" ".join(x for x in (headline(chunk), chunk.heading, chunk.subject) if x))
     memo: dict[tuple[int, int], float] = {}
     for u in units:
         if u not in memo:
-            memo[u] = sentence_score(text[u[0] : u[1]], question, lexicon)
+            line = fold(text[u[0] : u[1]]).strip()  # a heading line, which the label says
+            memo[u] = -1.0 if line in given else sentence_score(line, question, lexicon, given)
     best = max(range(len(spans)), key=lambda i: (memo[units[i]], -i))
     members = [i for i, u in enumerate(units) if u == units[best]]
     lo, hi = members[0], members[-1]
@@ -111,7 +119,14 @@ def _passage_for(hit: Hit, question: Question, lexicon: Lexicon, max_chars: int)
     # the previous sentence carries the subject; then grow towards the better neighbour
     if lo > 0 and spans[hi][1] - spans[lo - 1][0] <= max_chars:
         lo -= 1
-    lo = _reach_back(text, spans, lo, hi, question, max_chars)
+    lo = _reach_back(text, spans, lo, hi, question, max_chars, given)
+    while lo < best and fold(text[spans[lo][0] : spans[lo][1]]).strip() in given:
+        lo += 1  # a heading line: the label says it
+    # a table's rows or a list's items are read with their column names and lead-in
+    for top in _block_top(text, spans[lo][0], given)[::-1]:
+        if top < spans[lo][0] and spans[hi][1] - top <= max_chars:
+            lo = next(i for i, (s, _) in enumerate(spans) if s >= top)
+            break
     while True:
         grow_next = hi + 1 < len(spans) and spans[hi + 1][1] - spans[lo][0] <= max_chars
         if not grow_next:
@@ -129,16 +144,63 @@ def _passage_for(hit: Hit, question: Question, lexicon: Lexicon, max_chars: int)
         end=start + b,
         sentences=[(start + s, start + e) for s, e in spans if s >= a and e <= b] or [(start + a, start + b)],
         before=(hit.before + text[:a])[-150:],
+        lead=hit.chunk.lead or _header_above(text, a, given),
     )
 
 
+def _header_above(text: str, at: int, given: str) -> str:
+    """The first row of the table whose row starts at ``at``, where the rows above it are in the
+    chunk but the passage could not reach them: the column names ("员工级别 | 一线城市 | 其他城市")
+    that a passage starting at "经理 | 700 | 500" needs, said in its label."""
+    first, _ = _block_top(text, at, given)
+    line = text[first:].split("\n", 1)[0]
+    return line.strip() if first < at and " | " in line else ""
+
+
+def _block_top(text: str, at: int, given: str) -> tuple[int, int]:
+    """Where the table or list that holds the line at ``at`` begins: (its first row or item,
+    the lead-in line ending in a colon before it, else that first row or item again). The
+    loaders write a table's column names first, its cells joined by " | "; "更换方法如下：" leads
+    in "1. 关机……". A heading line ``given`` holds ends the search ("一、5号线" looks like an
+    item). (``at``, ``at``) when the line is in neither."""
+    start = text.rfind("\n", 0, at) + 1
+    lines: list[tuple[int, str]] = []  # (start, line) from the line at ``at`` upwards
+    while True:
+        end = text.find("\n", start)
+        lines.append((start, text[start : end if end >= 0 else len(text)]))
+        if start == 0:
+            break
+        start = text.rfind("\n", 0, start - 1) + 1
+    first_line = lines[0][1]
+
+    def same_kind(line: str) -> bool:
+        return " | " in line if " | " in first_line else bool(LIST_ITEM_RE.match(line))
+
+    if not same_kind(first_line):
+        return at, at
+    first = lines[0][0]
+    for pos, line in lines[1:]:
+        if not line.strip():
+            continue  # a blank line between items
+        if fold(line).strip() in given:
+            break
+        if same_kind(line):
+            first = pos
+            continue
+        if line.rstrip().endswith(("：", ":")):
+            return min(first, at), min(pos, at)
+        break
+    return min(first, at), min(first, at)
+
+
 def _reach_back(
-    text: str, spans: list[tuple[int, int]], lo: int, hi: int, question: Question, max_chars: int
+    text: str, spans: list[tuple[int, int]], lo: int, hi: int, question: Question, max_chars: int, given: str
 ) -> int:
     """Start the passage at an earlier sentence that names a year or name of the question the
-    passage lacks, where it fits: "国家统计局发布2021年中国经济数据。数据显示……全年城镇新增
-    就业1269万人" answers for 2021 only with its first sentence."""
-    missing = [c for c in question.constraints if c not in fold(text[spans[lo][0] : spans[hi][1]])]
+    passage and its label (``given``) lack, where it fits: "国家统计局发布2021年中国经济数据。
+    数据显示……全年城镇新增就业1269万人" answers for 2021 only with its first sentence."""
+    held = fold(text[spans[lo][0] : spans[hi][1]]) + given
+    missing = [c for c in question.constraints if c not in held]
     for j in range(lo - 1, -1, -1):
         if not missing or spans[hi][1] - spans[j][0] > max_chars:
             break
@@ -171,7 +233,16 @@ def _window_in(text: str, span: tuple[int, int], question: Question, max_chars: 
     hits = [folded.find(t) for t in question.terms if t in folded]
     centre = a + (sum(hits) // len(hits) if hits else 0)
     lo = max(a, min(centre - max_chars // 3, b - max_chars))
-    return lo, min(b, lo + max_chars)
+    hi = min(b, lo + max_chars)
+    # English words are not cut: the window starts and ends at spaces
+    if lo > a and _LATIN_PAIR_RE.match(text, lo - 1) and (space := text.find(" ", lo, hi)) > 0:
+        lo = space + 1
+    if hi < b and _LATIN_PAIR_RE.match(text, hi - 1) and (space := text.rfind(" ", lo, hi)) > lo:
+        hi = space
+    return lo, hi
+
+
+_LATIN_PAIR_RE = re.compile(r"[A-Za-z0-9]{2}")
 
 
 def select_passages(

@@ -112,3 +112,147 @@ def test_a_year_asked_about_two_sentences_back_is_kept_in_the_passage() -> None:
     # a sentence that names nothing the passage lacks is not reached for
     (text,) = prompt_of("城镇新增就业多少人？", report)
     assert "2021年" not in text
+
+
+MARATHON = (
+    "2024滨江国际马拉松鸣枪开跑 肯尼亚选手包揽男子全程前三\n\n"
+    "本报讯 11月17日上午7时30分，2024滨江国际马拉松在滨江市民广场鸣枪开跑，来自28个国家和地区的"
+    "3万名跑者参加了全程马拉松、半程马拉松和5公里健康跑三个项目的比赛。\n\n"
+    "男子全程比赛中，肯尼亚选手基普罗蒂奇以2小时08分31秒的成绩率先冲线，打破了由他本人保持的赛会纪录，"
+    "另外两名肯尼亚选手分获亚军和季军。女子全程冠军由中国选手李佳获得，她的成绩是2小时26分05秒，"
+    "这也是中国选手连续第二年夺得该项目冠军。"
+)
+
+
+def test_the_sentence_that_answers_outweighs_the_lead_that_repeats_the_headline() -> None:
+    # a report's sentences rarely repeat the names its headline gives: those names count for
+    # no sentence, and the lead that repeats them no longer fills the window
+    race = hit(MARATHON, title="2024滨江国际马拉松鸣枪开跑 肯尼亚选手包揽男子全程前三")
+    (text,) = prompt_of("2024滨江国际马拉松男子全程冠军是谁？", race)
+    assert "基普罗蒂奇" in text and "3万名跑者" not in text, text
+    assert text.startswith("（2024滨江国际马拉松鸣枪开跑 肯尼亚选手包揽男子全程前三）男子全程比赛中")
+    film = hit(  # film
+        "第十二届海湾电影节闭幕 《远山回声》获最佳影片（2024年）\n"
+        "10月20日晚，第十二届海湾电影节在海湾大剧院闭幕，本届海湾电影节共有来自32个国家和地区的"
+        "186部影片参与展映，海湾电影节组委会表示观影人次创下新高，达到了27万人次，为历届海湾电影节之最。"
+        "闭幕式上，评委会主席林默回顾了本届的入围影片，称新人的作品占到三分之一，题材比往届更加多样。"
+        "评委会把最佳导演授予周远，他凭借《灯塔》获奖；最佳女演员由陈雨获得。",
+        title="第十二届海湾电影节闭幕 《远山回声》获最佳影片（2024年）",
+    )
+    (text,) = prompt_of("2024年第十二届海湾电影节的最佳导演是谁？", film)
+    assert "周远" in text and "186部" not in text, text
+    english = hit(
+        "Binjiang International Marathon 2024: a Kenyan sweep\n"
+        "On November 17 the Binjiang International Marathon 2024 started at Binjiang Civic Square, with "
+        "30,000 runners from 28 countries taking part in the Binjiang International Marathon's three races. "
+        "In the men's race Kiprotich crossed the line first in 2:08:31. Li Jia won the women's race.",
+        title="Binjiang International Marathon 2024: a Kenyan sweep",
+    )
+    (text,) = prompt_of("Who won the men's race of the Binjiang International Marathon 2024?", english)
+    assert "Kiprotich" in text and "30,000" not in text, text
+    # where the headline does not name them, the sentence that does still counts them
+    (text,) = prompt_of("2024滨江国际马拉松有多少名跑者参加？", hit(MARATHON, title=""))
+    assert "3万名跑者" in text, text
+
+
+def test_a_heading_line_is_said_by_the_label_not_repeated_in_the_passage() -> None:
+    policy = hit(
+        "一、年休假\n员工累计工作已满1年的，享受带薪年休假。满10年不满20年的，年休假10天。",
+        title="员工休假管理规定",
+        heading="员工休假管理规定 > 一、年休假",
+    )
+    (text,) = prompt_of("工作满12年的员工每年有几天年假？", policy)
+    assert (
+        text
+        == "（员工休假管理规定 > 一、年休假）员工累计工作已满1年的，享受带薪年休假。满10年不满20年的，年休假10天。"
+    )
+
+
+def test_a_table_row_or_list_item_is_read_with_its_column_names_and_lead_in() -> None:
+    # the rows are read with the column names and the line that leads into them, where they fit
+    rows = "员工级别 | 一线城市（元/晚） | 其他城市（元/晚）\n普通员工 | 500 | 350\n经理 | 700 | 500\n总监及以上 | 1000 | 700"
+    travel = hit(
+        f"第三章 住宿费\n第六条 住宿费按城市类别和员工级别实行限额标准，具体如下：\n{rows}",
+        title="差旅费报销管理办法",
+        heading="差旅费报销管理办法 > 第三章 住宿费",
+    )
+    (text,) = prompt_of("经理去上海出差，住宿标准每晚多少钱？", travel)
+    assert (
+        text
+        == "（差旅费报销管理办法 > 第三章 住宿费）第六条 住宿费按城市类别和员工级别实行限额标准，具体如下： "
+        + (rows.replace("\n", " "))
+    )
+    # steps: the fifth is read after the lead-in and the four before it; a heading that looks
+    # like an item ("一、5号线", "3 更换滤网") stays in the label
+    steps = hit(
+        "3 更换滤网\n滤网到期时，指示灯会闪烁红色。更换方法如下：\n1. 关机并拔下电源插头。\n2. 取下后盖板。\n"
+        "3. 取出旧滤网。\n4. 装入新滤网，有标签的一面朝外。\n5. 装回后盖板，开机后长按“定时”键3秒，将滤网寿命复位。",
+        title="清风A3空气净化器使用说明书",
+        heading="清风A3空气净化器使用说明书 > 3 更换滤网",
+    )
+    (text,) = prompt_of("清风A3换完滤网后怎样复位滤网寿命？", steps)
+    assert text.startswith("（清风A3空气净化器使用说明书 > 3 更换滤网）滤网到期时") and "1. 关机" in text, (
+        text
+    )
+    subway = hit(
+        "一、5号线\n1. 工作日首班车时间由6:00提前至5:40。\n2. 周五末班车延后至次日0:30。",
+        title="关于调整地铁运营时间的公告",
+        heading="关于调整地铁运营时间的公告 > 一、5号线",
+    )
+    (text,) = prompt_of("5号线周五末班车几点？", subway)
+    assert (
+        text
+        == "（关于调整地铁运营时间的公告 > 一、5号线）1. 工作日首班车时间由6:00提前至5:40。 2. 周五末班车延后至次日0:30。"
+    )
+
+
+def test_a_passage_that_cannot_reach_its_table_s_column_names_carries_them_in_its_label() -> None:
+    prose = "第六条 按城市类别和员工级别实行限额，凭发票和酒店水单在限额以内据实报销，超出限额的部分一律由员工自行承担，两人同行且性别相同的原则上合住一间房，具体如下："
+    rows = "员工级别 | 一线城市（元/晚） | 其他城市（元/晚）\n" + "\n".join(
+        f"{who} | {a} | {b}"
+        for who, a, b in [
+            ("实习生", 300, 200),
+            ("见习生", 300, 200),
+            ("试用期员工", 350, 250),
+            ("初级专员", 400, 300),
+            ("专员", 450, 320),
+            ("高级专员", 480, 340),
+            ("普通员工", 500, 350),
+            ("主管", 600, 400),
+            ("高级主管", 650, 450),
+            ("副经理", 680, 480),
+            ("经理", 700, 500),
+            ("总监及以上", 1000, 700),
+        ]
+    )
+    travel = hit(f"{prose}\n{rows}", title="差旅费报销管理办法", heading="差旅费报销管理办法 > 第三章 住宿费")
+    (p,) = select_passages(read("经理去上海出差，住宿标准每晚多少钱？"), [travel], LEX)
+    assert "经理 | 700 | 500" in p.text and "员工级别" not in p.text, p.text
+    assert p.label == "差旅费报销管理办法 > 第三章 住宿费 · 员工级别 | 一线城市（元/晚） | 其他城市（元/晚）"
+    english = hit(
+        "Status LED\nThe LED on the front panel shows the router's state at a glance; if it shows a colour "
+        "that is not listed here, restart the router and contact support with the serial number.\n"
+        "LED | Meaning\nSolid white | Connected to the internet\nBlinking white | Starting up or updating firmware\n"
+        "Solid blue | Pairing a mesh satellite or a WPS device\nBlinking blue | Pairing failed, try again\n"
+        "Solid orange | No internet connection",
+        title="NovaLink AX3000 Router Quick Start Guide",
+        heading="NovaLink AX3000 Router Quick Start Guide > Status LED",
+    )
+    (p,) = select_passages(read("What does a solid orange LED mean?"), [english], LEX)
+    assert (
+        "Solid orange | No internet" in p.text
+        and "LED | Meaning" not in p.text
+        and p.label.endswith("LED | Meaning")
+    ), (p.label, p.text)
+    # a chunk that starts inside a table has its column names already (the chunk's lead)
+    rest = Chunk(
+        chunk_id="d.txt#002",
+        doc_id="d.txt",
+        title="t",
+        text="经理 | 700 | 500\n总监及以上 | 1000 | 700",
+        start=0,
+        end=30,
+        lead="员工级别 | 一线城市（元/晚） | 其他城市（元/晚）",
+    )
+    (p,) = select_passages(read("总监住宿标准每晚多少钱？"), [Hit(chunk=rest, score=1.0)], LEX)
+    assert p.label == "员工级别 | 一线城市（元/晚） | 其他城市（元/晚）", p.label
