@@ -61,13 +61,23 @@ class Question:
 def asks_of(folded: str, english: bool) -> str:
     """The kind of answer a question wants, from its question words: the first kind in the
     data's order that has a match, a match inside a longer one not counting ("几" inside
-    "哪几家" asks which, not how many)."""
+    "哪几家" asks which, not how many), nor one that a longer or earlier one overlaps."""
     found: list[tuple[int, int, int]] = []  # (kind's place, start, end)
     for place, words in enumerate(LANG.asks.values()):
         for w in words:
             pattern = rf"(?<![a-z]){re.escape(w)}(?![a-z])" if english or w.isascii() else re.escape(w)
             found += [(place, m.start(), m.end()) for m in re.finditer(pattern, folded)]
     inside = {f for f in found for g in found if g[1] <= f[1] and f[2] <= g[2] and g[2] - g[1] > f[2] - f[1]}
+    # of two that overlap, the longer counts ("在哪一天" asks when), else the one read first
+    # ("如何处理" asks how, its "何处" no place)
+    inside |= {
+        f
+        for f in found
+        for g in found
+        if max(f[1], g[1]) < min(f[2], g[2])
+        and (g[2] - g[1], -g[1]) > (f[2] - f[1], -f[1])
+        and not (g[1] <= f[1] and f[2] <= g[2])
+    }
     kinds = list(LANG.asks)
     if found:
         return kinds[min(place for place, *_ in set(found) - inside)]

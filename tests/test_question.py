@@ -28,6 +28,11 @@ from rag.question import parts, read, resolve
         ("今年有哪几家公司的净利润超过百亿？", "which"),
         ("布洛芬用于退烧最多可以连续吃几天？", "quantity"),
         ("哪几部影片入围了最佳影片？", "which"),
+        # of two that overlap, the longer counts, else the first read: "在哪一天" holds "在哪"
+        # (where), "如何处理" holds "何处" (where)
+        ("江苏银行是在哪一天官宣的？", "when"),
+        ("服药后出现皮疹应该如何处理？", "how"),
+        ("净水器漏水如何处置？", "how"),
     ],
 )
 def test_what_is_asked(text: str, asks: str) -> None:

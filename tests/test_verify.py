@@ -90,6 +90,20 @@ def test_a_name_joined_from_the_question_words_is_an_answer() -> None:
     ]:
         c = check(sentence, question, p)
         assert not c.verified and c.reason == "restates the question", (sentence, c.reason)
+    # a way or a cause is never a name joined from the question's words, even where a
+    # troubleshooting table's row writes them that way
+    table = passage(
+        15, "现象 | 可能原因 | 处理方法 按键无反应 | 童锁已开启 | 同时长按“风速”和“定时”键3秒解锁"
+    )
+    rash = passage(16, "不良反应 | 处理 服药后皮疹 | 立即停药并就医")
+    for sentence, question, p in [
+        ("按键无反应[15]。", "清风A3按键按了没有反应怎么办？", table),
+        ("服药后皮疹[16]。", "服药后出现皮疹应该如何处理？", rash),
+        ("按键无反应[15]。", "按键为什么没有反应？", table),
+    ]:
+        c = check(sentence, question, p)
+        assert not c.verified and c.reason == "restates the question", (sentence, c.reason)
+    assert check("同时长按“风速”和“定时”键3秒解锁[15]。", "清风A3按键按了没有反应怎么办？", table).verified
 
 
 def test_a_figure_inside_another_figure_is_not_support() -> None:
@@ -623,6 +637,45 @@ def test_a_word_of_the_question_replaced_in_its_frame_is_another_thing() -> None
     assert check("增速为3%[50]。", "2022年中国经济增速是多少？", growth).verified
     saudi = passage(48, "24岁的阿卜迪是沙特阿拉伯在冬奥会上的唯一代表，将出战高山滑雪项目。")
     assert check("高山滑雪[48]。", "沙特参加冬奥会的项目是什么？", saudi).verified
+
+
+def test_an_english_word_replaced_between_the_question_s_words_is_another_thing() -> None:
+    # one word for one, with the question's words on both sides: software, sport, medicine
+    for text, answer, question, rival in [
+        (
+            "The maximum attachment size for Pro accounts was 25 MB.",
+            "The maximum attachment size for free accounts is 25 MB",
+            "What is the maximum attachment size for free accounts?",
+            "pro",
+        ),
+        ("Kiprotich won the full marathon in 2:08:31.", "Kiprotich", "Who won the half marathon?", "full"),
+        (
+            "The recommended dose for adult patients is 500 mg twice a day.",
+            "500 mg twice a day",
+            "What is the recommended dose for child patients?",
+            "adult",
+        ),
+    ]:
+        c = check(f"{answer} [41].", question, passage(41, text))
+        assert not c.verified and rival in c.reason, (question, c.reason)
+    # a function word, more words, or one side alone is no rival
+    for text in [
+        "The maximum attachment size for all accounts is 25 MB.",
+        "The maximum attachment size for accounts on the free plan is 25 MB.",
+        "Free accounts keep the 25 MB limit.",
+    ]:
+        c = check(
+            "It is 25 MB [42].", "What is the maximum attachment size for free accounts?", passage(42, text)
+        )
+        assert c.verified, (text, c.reason)
+    # an inflection is the same word ("ran" for "run"); a function word frames nothing ("she
+    # won the" for "she claim the")
+    c = check(
+        "He ran 10 km [44].", "How far did he run yesterday?", passage(44, "He ran yesterday for 10 km.")
+    )
+    assert c.verified, c.reason
+    title = passage(44, "She won the title in 2021.")
+    assert check("She won it in 2021 [44].", "When did she claim the title?", title).verified
 
 
 def test_a_figure_of_a_part_of_the_year_does_not_answer_for_the_whole_year() -> None:

@@ -39,7 +39,7 @@ def substituted(question: Question, clause: str) -> str:
             right = _anchor(asked[hi:])
             ends = hi == len(asked) or not _WORD_RE.match(asked[hi])
             for gap in _gaps(stated, before, right, ends):
-                if _rival(gap, t, question.names) and (right or look_alike("".join(gap), t)):
+                if _rival(gap, t, question.names, right) and (right or look_alike("".join(gap), t)):
                     return f"about {''.join(gap)}, not {t}"
     return ""
 
@@ -99,18 +99,28 @@ def _anchor(tokens: list[str]) -> list[str]:
     return []
 
 
-def _rival(gap: list[str], term: str, names: tuple[str, ...]) -> bool:
+def _rival(gap: list[str], term: str, names: tuple[str, ...], right: list[str]) -> bool:
     """Does the gap name another thing of the term's kind: both nouns, names or numbers (not
     "我国" for "中国", "完全使用" for "租用", "阿拉伯在" for "参加"), the gap more than a lone
     character and not the term's longer or shorter form? In Latin script, which the tagger does not tell
-    apart, only a name of the question has rivals: words no longer than it and no function word
-    ("India Open" for "Malaysia Open", not "does not support" for "use"), and a Latin word
-    stands for a Chinese one only as a model's name with a digit ("5G", not "GDP" for "经济")."""
+    apart, a name of the question has rivals: words no longer than it and no function word
+    ("India Open" for "Malaysia Open", not "does not support" for "use"); another word has one
+    only as one word for one between the question's words on both sides, the right one no
+    function word ("size for Pro accounts" for "size for free accounts"). A Latin word stands
+    for a Chinese one only as a model's name with a digit ("5G", not "GDP" for "经济")."""
     word = "".join(gap)
     if len(word) < 2 or term in word:
         return False
     if re.search(r"[a-z]", term):
-        if term not in names or len(gap) > len(_tokens(term)) or any(x in LANG.stop for x in gap):
+        one_for_one = (
+            len(gap) == len(_tokens(term)) == 1
+            and bool(right)
+            and not any(x in LANG.stop for x in right)  # "she won the title" for "she win the"
+            and gap[0][0] != term[0]  # an inflection ("won" for "win") is the same word
+        )
+        if term not in names and not one_for_one:
+            return False
+        if len(gap) > len(_tokens(term)) or any(x in LANG.stop for x in gap):
             return False
     elif re.search(r"[a-z]", word):  # a model's name ("5G" for "互联网"), not a word ("GDP" for "经济")
         if len(gap) > 1 or not re.search(r"\d", word) or not _nominal(term):

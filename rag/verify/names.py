@@ -42,6 +42,12 @@ def _in_question(word: str, question: Question) -> bool:
     return word in question.folded or any(word in fold(a) for _, a in question.previous)
 
 
+def _negates(folded: str) -> bool:
+    return any(
+        re.search(rf"\b{re.escape(n)}\b", folded) if n.isascii() else n in folded for n in LANG.negations
+    )
+
+
 def novel_words(sentence: str, question: Question, lexicon: Lexicon) -> Novel:
     folded = fold(sentence)
     tagged = tag(folded)
@@ -53,6 +59,8 @@ def novel_words(sentence: str, question: Question, lexicon: Lexicon) -> Novel:
             continue  # a pronoun points back at the question's subject: nothing new
         if flag.startswith("m") or word.isdigit():
             continue
+        if word in LANG.negations and _negates(question.folded):
+            continue  # "无反应" for "没有反应": the question's own denial, said another way
         df = lexicon.df.get(word, 0)
         rare = 0 < df < RARE_SHARE * lexicon.n_chunks
         if _CJK_RE.match(word) and len(word) >= 2 and rare and not any(ch in LANG.stop for ch in word):

@@ -105,7 +105,10 @@ def check_sentence(
     english = is_english(body) and (question.english or bool(novel.words))
     yesno = question.asks == "yesno" and not figs and not novel.names
     if not figs and not novel.names and not novel.words and not yesno:
-        joined = recombined_name(body, question, [p.folded for p in passages])
+        # a name may join the question's words ("诺安AI助手"); a way or a cause never does:
+        # "按键无反应" restates "按键按了没有反应怎么办" although a table's row says it so
+        asks_name = question.asks not in ("how", "why")
+        joined = recombined_name(body, question, [p.folded for p in passages]) if asks_name else ""
         if not joined:
             return _reject(body, cites, "restates the question")
         novel.names = [joined]
