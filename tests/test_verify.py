@@ -639,6 +639,24 @@ def test_a_word_of_the_question_replaced_in_its_frame_is_another_thing() -> None
     assert check("高山滑雪[48]。", "沙特参加冬奥会的项目是什么？", saudi).verified
 
 
+def test_a_sentence_that_lists_other_things_in_the_place_of_the_one_asked_does_not_answer() -> None:
+    # a product's parts, a drug's age groups, companies: each clause names its own thing
+    # where the question names its own, and the sentence never names the one asked
+    for text, answer, question, listed in [
+        ("整机保修2年，电机保修5年。", "滤网保修5年", "清风A3的滤网保修几年？", "整机、电机"),
+        ("成人每次0.4克，老人每次0.2克。", "每次0.2克", "布洛芬儿童每次吃多少？", "成人、老人"),
+        ("华能2023年营收10亿元，大唐2023年营收8亿元。", "营收8亿元", "国电2023年营收多少？", "华能、大唐"),
+    ]:
+        c = check(f"{answer}[53]。", question, passage(53, text))
+        assert not c.verified and listed in c.reason, (question, c.reason)
+    # the thing asked among them, or one clause alone, answers
+    assert check(
+        "电机保修5年[54]。", "清风A3的电机保修几年？", passage(54, "整机保修2年，电机保修5年。")
+    ).verified
+    single = passage(55, "2021年经济运行稳中加固。全年城镇新增就业1269万人，比上年增加83万人。")
+    assert check("新增就业1269万人[55]。", "2021年中国城镇新增就业多少人？", single).verified
+
+
 def test_an_english_word_replaced_between_the_question_s_words_is_another_thing() -> None:
     # one word for one, with the question's words on both sides: software, sport, medicine
     for text, answer, question, rival in [

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from ..language import LANG
 from ..lexicon import tag
+from ..normalize import CJK, fold
 from ..question import Question
 from .names import holds_name, look_alike
 
@@ -44,6 +45,43 @@ def substituted(question: Question, clause: str) -> str:
     return ""
 
 
+def listed_instead(question: Question, sentence: str) -> str:
+    """A word of the question whose place two or more clauses of the sentence stating the
+    answer fill with other things, the sentence never naming it: "整机保修2年，电机保修5年"
+    lists parts, and 滤网 of "滤网保修几年" is none of them. The place is at the start of a
+    clause, before the question's words right after the term ("保修"). One such clause alone
+    is no list: "全年城镇新增就业1269万人" answers for "中国城镇新增就业"."""
+    asked = _tokens(question.folded)
+    clauses = [_tokens(c.strip()) for c in re.split(r"[，,；;。！？!?]", fold(sentence)) if c.strip()]
+    for t in question.terms:
+        if len(t) < 2 or not _CJK_RE.match(t) or holds_name(fold(sentence), t):
+            continue
+        for _, hi in _all(asked, _tokens(t)):
+            right = _anchor(asked[hi:])
+            if not right:
+                continue
+            others = []
+            for toks in clauses:
+                at = _find(toks, right)
+                if at is None or not 0 < at[0] <= _MAX_GAP:
+                    continue
+                thing = toks[: at[0]]
+                word = "".join(thing)
+                if all(_WORD_RE.match(x) for x in thing) and _listed(word, t):
+                    others.append(word)
+            if len(set(others)) >= 2:
+                return f"about {'、'.join(dict.fromkeys(others))}, not {t}"
+    return ""
+
+
+def _listed(word: str, term: str) -> bool:
+    """Is ``word`` another thing of the term's kind in a list: a noun, name or number, or a
+    word that sorts nouns (jieba's "b": 整机, 男子), not the term's longer or shorter form?"""
+    if len(word) < 2 or _within(term, word) or _within(word, term):
+        return False
+    return all(flag in _NOMINAL or flag == "b" for _, flag in tag(word))
+
+
 def _gaps(stated: list[str], before: list[str], right: list[str], ends: bool) -> Iterator[list[str]]:
     """What stands between the two sides of the frame in the clause: before ``right`` (the
     question's words right after the term; where ``ends``, the end of a clause) and after words
@@ -67,6 +105,7 @@ def _gaps(stated: list[str], before: list[str], right: list[str], ends: bool) ->
 
 
 _MAX_GAP = 6  # tokens between the frame's two sides: a name, not a clause
+_CJK_RE = re.compile(f"[{CJK}]")
 _TOKEN_RE = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?|\S")
 _WORD_RE = re.compile(r"\w")  # a token that is no punctuation
 

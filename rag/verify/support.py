@@ -31,7 +31,7 @@ from ..language import LANG
 from ..lexicon import Lexicon, cut
 from ..normalize import CJK, fold, is_english
 from ..question import Question
-from .frames import substituted
+from .frames import listed_instead, substituted
 from .markers import is_refusal, parse_markers
 from .names import holds_name, holds_word, look_alike, novel_words, recombined_name, word_share
 from .numbers import holding, novel_figures, sentence_years
@@ -213,6 +213,7 @@ def check_sentence(
         or _later_item(question, primary, spans[primary.n])
         or other_year(question, primary, spans[primary.n], figs, novel.names)
         or substituted(question, _clause(primary, spans[primary.n], figs, novel.names))
+        or listed_instead(question, _sentence_of(primary, spans[primary.n]))
         or part_of_year(question, primary, spans[primary.n], figs)
         or year_for_part(question, primary, spans[primary.n], figs)
     )
@@ -262,6 +263,9 @@ def _scope(p: Passage, span: tuple[int, int], figs: list[Figure], names: list[st
     the document's title names two lines."""
     head = p.chunk.heading.rsplit(" > ", 1)[-1]
     return fold(f"{head} {_clause(p, span, figs, names)}")
+
+
+_sentence_of = sentence  # check_sentence's argument hides the name
 
 
 def _clause(p: Passage, span: tuple[int, int], figs: list[Figure], names: list[str]) -> str:
