@@ -7,11 +7,10 @@ import re
 
 from .language import LANG
 from .lexicon import is_content, tag
-from .normalize import CJK, fold
+from .normalize import fold
 
 _LATIN_WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*")
 _QUOTED_RE = re.compile(r"[《「『“\"]([^》」』”\"]{1,30})[》」』”\"]")
-_CJK_RE = re.compile(f"[{CJK}]")
 
 
 def quoted(text: str) -> list[str]:

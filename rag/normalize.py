@@ -12,8 +12,10 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
+from .language import LANG
+
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_CJK_RE = re.compile(f"[{CJK}]")
+CJK_RE = re.compile(f"[{CJK}]")
 _LATIN_RE = re.compile(r"[A-Za-z]")
 
 # A CJK character followed by its pinyin in parentheses: 業(yè) -> 業. Lower-case letters
@@ -99,14 +101,14 @@ def fold(text: str) -> str:
 
 def is_traditional(text: str) -> bool:
     """True when converting to simplified changes the text's Chinese characters."""
-    han = "".join(_CJK_RE.findall(text))
+    han = "".join(CJK_RE.findall(text))
     return bool(han) and to_simplified(han) != han
 
 
 def is_english(text: str) -> bool:
     """True for text written mostly in Latin letters (a question in English)."""
     latin = len(_LATIN_RE.findall(text))
-    han = len(_CJK_RE.findall(text))
+    han = len(CJK_RE.findall(text))
     return latin > 0 and han <= latin / 10
 
 
@@ -120,7 +122,6 @@ def english_stops(text: str) -> str:
     """``text`` with English full stops written as "!" (same length), so that the sentence
     splitter sees them: "Kiprotich won. Li Jia was second." is two sentences, where "2.5 km",
     a list's "1. Open the app" and "Dr. Li" stay whole."""
-    from .language import LANG
 
     def stop(m: re.Match[str]) -> str:
         word = _WORD_BEFORE_RE.search(text, 0, m.start())

@@ -20,9 +20,8 @@ from .entities import latin_names, proper_words, quoted
 from .figures import Figure, figures, years
 from .language import LANG
 from .lexicon import is_content, tag
-from .normalize import CJK, fold, is_english, is_traditional
+from .normalize import CJK_RE, fold, is_english, is_traditional
 
-_CJK_RE = re.compile(f"[{CJK}]")
 _END_PUNCT = "？?。.！!；; "
 
 
@@ -184,7 +183,7 @@ def _sibling(term: str, terms: tuple[str, ...]) -> str | None:
     character at the same place (整机/电机, 男单/女单, 冠军/亚军)."""
     best = None
     for t in terms:
-        if t == term or len(t) != len(term) or not _CJK_RE.match(t):
+        if t == term or len(t) != len(term) or not CJK_RE.match(t):
             continue
         if any(a == b for a, b in zip(t, term, strict=True)):
             best = t

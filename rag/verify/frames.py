@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from ..language import LANG
 from ..lexicon import tag
-from ..normalize import CJK, fold
+from ..normalize import CJK_RE, fold
 from ..question import Question
 from .names import holds_name, look_alike
 
@@ -54,7 +54,7 @@ def listed_instead(question: Question, sentence: str) -> str:
     asked = _tokens(question.folded)
     clauses = [_tokens(c.strip()) for c in re.split(r"[，,；;。！？!?]", fold(sentence)) if c.strip()]
     for t in question.terms:
-        if len(t) < 2 or not _CJK_RE.match(t) or holds_name(fold(sentence), t):
+        if len(t) < 2 or not CJK_RE.match(t) or holds_name(fold(sentence), t):
             continue
         for _, hi in _all(asked, _tokens(t)):
             right = _anchor(asked[hi:])
@@ -105,7 +105,6 @@ def _gaps(stated: list[str], before: list[str], right: list[str], ends: bool) ->
 
 
 _MAX_GAP = 6  # tokens between the frame's two sides: a name, not a clause
-_CJK_RE = re.compile(f"[{CJK}]")
 _TOKEN_RE = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?|\S")
 _WORD_RE = re.compile(r"\w")  # a token that is no punctuation
 

@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from ..entities import latin_names, proper_words, quoted
 from ..language import LANG
 from ..lexicon import Lexicon, is_content, tag
-from ..normalize import CJK, fold, is_english
+from ..normalize import CJK_RE, fold, is_english
 from ..question import Question
 
-_CJK_RE = re.compile(f"[{CJK}]")
 # a word held by fewer than this share of chunks is specific to a few passages
 RARE_SHARE = 0.02
 
@@ -63,7 +62,7 @@ def novel_words(sentence: str, question: Question, lexicon: Lexicon) -> Novel:
             continue  # "无反应" for "没有反应": the question's own denial, said another way
         df = lexicon.df.get(word, 0)
         rare = 0 < df < RARE_SHARE * lexicon.n_chunks
-        if _CJK_RE.match(word) and len(word) >= 2 and rare and not any(ch in LANG.stop for ch in word):
+        if CJK_RE.match(word) and len(word) >= 2 and rare and not any(ch in LANG.stop for ch in word):
             names.append(word)  # rare in this corpus: as telling as a name (收为, a mis-cut, is not)
             continue
         words.append(word)

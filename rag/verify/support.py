@@ -29,7 +29,7 @@ from ..context import Passage
 from ..figures import Figure, figures, matches
 from ..language import LANG
 from ..lexicon import Lexicon, cut
-from ..normalize import CJK, fold, is_english
+from ..normalize import CJK, CJK_RE, fold, is_english
 from ..question import Question
 from .frames import listed_instead, substituted
 from .markers import is_refusal, parse_markers
@@ -38,7 +38,6 @@ from .numbers import holding, novel_figures, sentence_years
 from .spans import sentence, surroundings, window
 from .years import other_year, part_of_year, rival_figure, year_for_part
 
-_CJK_RE = re.compile(f"[{CJK}]")
 MIN_WORD_SHARE = 0.5  # a sentence with no figure or name needs this share of its words found
 RECITE_MARGIN = 0.25  # how much better another passage must go with the question to be cited
 
@@ -83,7 +82,7 @@ def _reject(body: str, cites: list[int], reason: str, **kw: object) -> SentenceC
 
 
 def _mostly_cjk(text: str) -> bool:
-    return len(_CJK_RE.findall(text)) > len(re.findall(r"[A-Za-z]", text)) / 4
+    return len(CJK_RE.findall(text)) > len(re.findall(r"[A-Za-z]", text)) / 4
 
 
 def check_sentence(
@@ -290,7 +289,7 @@ def qualifiers(p: Passage, span: tuple[int, int], question: Question, lexicon: L
     weight = {t: 0.2 + lexicon.specificity(t) for t in question.terms}
     missing = [t for t in question.terms if not holds_name(whole, t)]
     win_words = set(cut(win))
-    sibling = any(_sibling_in(t, win_words) for t in missing if _CJK_RE.match(t))
+    sibling = any(_sibling_in(t, win_words) for t in missing if CJK_RE.match(t))
     return Support(
         constraints=_constraints(question, win),
         terms=_share(question.terms, win, weight),
@@ -325,7 +324,7 @@ def negated(text: str) -> bool:
 
 def _sibling_in(term: str, words: set[str]) -> bool:
     """A Chinese look-alike of the term among the words: 亚军/冠军, 男单/女单."""
-    return any(look_alike(w, term) for w in words if _CJK_RE.match(w))
+    return any(look_alike(w, term) for w in words if CJK_RE.match(w))
 
 
 def _replaced(question: Question, near: str, p: Passage) -> str:
@@ -337,7 +336,7 @@ def _replaced(question: Question, near: str, p: Passage) -> str:
     look-alike the question also asks about is no rival."""
     whole = fold(surroundings(p))
     for t in question.terms:
-        if len(t) < 2 or not _CJK_RE.match(t) or holds_name(near, t):
+        if len(t) < 2 or not CJK_RE.match(t) or holds_name(near, t):
             continue
         for w in sorted(_look_alikes(t, near)):
             if w not in question.terms and _paired(t, w, whole):
