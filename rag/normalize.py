@@ -116,6 +116,7 @@ def is_english(text: str) -> bool:
 # before a capital, "[", a Chinese character or the end
 _EN_STOP_RE = re.compile(rf"(?<=[a-z0-9\])])\.(?=\s+[A-Z\[]|\s+[{CJK}]|\s*$)")
 _WORD_BEFORE_RE = re.compile(r"(?:^|(?<=\s))([\w.]+)$")
+_WORD_REACH = 12  # characters: longer than any abbreviation or list number it looks for
 
 
 def english_stops(text: str) -> str:
@@ -124,7 +125,8 @@ def english_stops(text: str) -> str:
     a list's "1. Open the app" and "Dr. Li" stay whole."""
 
     def stop(m: re.Match[str]) -> str:
-        word = _WORD_BEFORE_RE.search(text, 0, m.start())
+        # the word before the stop, read from a few characters back (the text may be a book)
+        word = _WORD_BEFORE_RE.search(text, max(0, m.start() - _WORD_REACH), m.start())
         before = word.group(1).lower() if word else ""
         keep = (before.isdigit() and len(before) <= 2) or before in LANG.abbreviations_en
         return "." if keep else "!"
