@@ -110,8 +110,8 @@ def _passage_for(hit: Hit, question: Question, lexicon: Lexicon, max_chars: int)
     memo: dict[tuple[int, int], float] = {}
     for u in units:
         if u not in memo:
-            line = fold(text[u[0] : u[1]]).strip()  # a heading line, which the label says
-            memo[u] = -1.0 if line in given else sentence_score(line, question, lexicon, given)
+            line = text[u[0] : u[1]]
+            memo[u] = -1.0 if _in_label(line, given) else sentence_score(line, question, lexicon, given)
     best = max(range(len(spans)), key=lambda i: (memo[units[i]], -i))
     members = [i for i, u in enumerate(units) if u == units[best]]
     lo, hi = members[0], members[-1]
@@ -120,8 +120,8 @@ def _passage_for(hit: Hit, question: Question, lexicon: Lexicon, max_chars: int)
     if lo > 0 and spans[hi][1] - spans[lo - 1][0] <= max_chars:
         lo -= 1
     lo = _reach_back(text, spans, lo, hi, question, max_chars, given)
-    while lo < best and fold(text[spans[lo][0] : spans[lo][1]]).strip() in given:
-        lo += 1  # a heading line: the label says it
+    while lo < best and _in_label(text[spans[lo][0] : spans[lo][1]], given):
+        lo += 1
     # a table's rows or a list's items are read with their column names and lead-in
     for top in _block_top(text, spans[lo][0], given)[::-1]:
         if top < spans[lo][0] and spans[hi][1] - top <= max_chars:
@@ -146,6 +146,11 @@ def _passage_for(hit: Hit, question: Question, lexicon: Lexicon, max_chars: int)
         before=(hit.before + text[:a])[-150:],
         lead=hit.chunk.lead or _header_above(text, a, given),
     )
+
+
+def _in_label(line: str, given: str) -> bool:
+    """Is the line a heading the passage's label says (``given``: its parts, folded)?"""
+    return fold(line).strip() in given
 
 
 def _header_above(text: str, at: int, given: str) -> str:
@@ -182,7 +187,7 @@ def _block_top(text: str, at: int, given: str) -> tuple[int, int]:
     for pos, line in lines[1:]:
         if not line.strip():
             continue  # a blank line between items
-        if fold(line).strip() in given:
+        if _in_label(line, given):
             break
         if same_kind(line):
             first = pos

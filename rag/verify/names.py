@@ -41,10 +41,16 @@ def _in_question(word: str, question: Question) -> bool:
     return word in question.folded or any(word in fold(a) for _, a in question.previous)
 
 
-def _negates(folded: str) -> bool:
-    return any(
-        re.search(rf"\b{re.escape(n)}\b", folded) if n.isascii() else n in folded for n in LANG.negations
-    )
+def negated(text: str) -> bool:
+    """Does the text say no: a negation word of the language (不, 没, 禁, not, cannot…)."""
+    folded = fold(text)
+    for w in LANG.negations:
+        if w.isascii() and w.isalpha():
+            if re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", folded):
+                return True
+        elif w in folded:
+            return True
+    return False
 
 
 def novel_words(sentence: str, question: Question, lexicon: Lexicon) -> Novel:
@@ -58,7 +64,7 @@ def novel_words(sentence: str, question: Question, lexicon: Lexicon) -> Novel:
             continue  # a pronoun points back at the question's subject: nothing new
         if flag.startswith("m") or word.isdigit():
             continue
-        if word in LANG.negations and _negates(question.folded):
+        if word in LANG.negations and negated(question.folded):
             continue  # "无反应" for "没有反应": the question's own denial, said another way
         df = lexicon.df.get(word, 0)
         rare = 0 < df < RARE_SHARE * lexicon.n_chunks

@@ -33,7 +33,7 @@ from ..normalize import CJK, CJK_RE, fold, is_english
 from ..question import Question
 from .frames import listed_instead, substituted
 from .markers import is_refusal, parse_markers
-from .names import holds_name, holds_word, look_alike, novel_words, recombined_name, word_share
+from .names import holds_name, holds_word, look_alike, negated, novel_words, recombined_name, word_share
 from .numbers import holding, novel_figures, sentence_years
 from .spans import sentence, surroundings, window
 from .years import other_year, part_of_year, rival_figure, year_for_part
@@ -308,18 +308,6 @@ def _constraints(question: Question, win: str) -> float:
     got += sum(1 for f in question.figures if any(matches(f, g) for g in stated))
     total = len(question.constraints) + len(question.figures)
     return got / total if total else 1.0
-
-
-def negated(text: str) -> bool:
-    """Does the text say no: a negation word of the language (不, 没, 禁, not, cannot…)."""
-    folded = fold(text)
-    for w in LANG.negations:
-        if w.isascii() and w.isalpha():
-            if re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", folded):
-                return True
-        elif w in folded:
-            return True
-    return False
 
 
 def _sibling_in(term: str, words: set[str]) -> bool:
