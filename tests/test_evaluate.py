@@ -36,6 +36,16 @@ def test_the_evaluation_set_is_valid_and_covers_every_type() -> None:
     assert all(i.history for i in items if i.type == "followup")
 
 
+@pytest.mark.parametrize(
+    "qa", sorted((PROJECT_ROOT / "eval").glob("*/qa.jsonl")), ids=lambda p: p.parent.name
+)
+def test_each_set_beside_its_corpus_is_valid_with_near_misses(qa: Path) -> None:
+    items = load_set(qa)
+    docs = {d.doc_id: d.text for d in load_corpus(qa.parent / "corpus")}
+    assert validate_set(items, docs) == []
+    assert len(items) >= 40 and sum(not i.answerable for i in items) >= 0.25 * len(items)
+
+
 def test_validation_catches_bad_items() -> None:
     item = EvalItem(
         id="x",
