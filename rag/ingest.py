@@ -14,13 +14,25 @@ from pathlib import Path
 from .clean import Cleaner
 from .errors import CorpusError
 from .loaders import LOADERS, SUFFIXES, Block, Extracted
-from .normalize import drop_invisible, has_mojibake, remove_mojibake, split_sentences, strip_pinyin
+from .normalize import CJK, drop_invisible, has_mojibake, remove_mojibake, split_sentences, strip_pinyin
 from .types import Document, Mark, Removal, Section, Table
 
 log = logging.getLogger(__name__)
 
 __all__ = ["SUFFIXES", "corpus_files", "doc_id_of", "load_corpus", "load_document", "read_document"]
 
+# A line that numbers a part of the document and says only its name ("第三章 报销标准",
+# "一、挂号", "（二）适用范围", "3.2 清洁滤网") is a heading where the format has no heading
+# styles: plain text, PDF, Word without styles, Markdown written without "#". A numbered
+# sentence ("一、垃圾分为三类：…", "1. 取下包装。") is not. Their levels nest below any
+# styled heading (Markdown's go to 6), in the order Chinese documents number their parts.
+_NUMBERED_HEADING_RE = re.compile(
+    r"^(?:第[一二三四五六七八九十百零〇\d]+(?P<part>[编篇部])|第[一二三四五六七八九十百零〇\d]+(?P<chapter>章)"
+    r"|第[一二三四五六七八九十百零〇\d]+(?P<section>节)|(?P<item>[一二三四五六七八九十]+、)"
+    r"|(?P<sub>[（(][一二三四五六七八九十]+[)）])|(?P<decimal>\d{1,2}(?:\.\d{1,2})+)(?=\s))\s*"
+)
+_NUMBERED_LEVEL = {"part": 7, "chapter": 8, "section": 9, "item": 10, "sub": 11}
+_HEADING_MAX_CHARS = 30
 _SOURCE_RE = re.compile(r"^[>\s]*[(（]?(?:文章)?(?:来源|來源|本文来自|本文來自)[:：]?\s*(.+?)[)）]?$")
 _DATE_RE = re.compile(r"(20\d\d)\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})")
 
@@ -85,8 +97,9 @@ def _assemble(ex: Extracted) -> _Assembled:
         start = add(text)
         if cleaner.garbled:
             garbled.add(start)
-        if block.kind == "heading":
-            sections.append(Section(start=start, level=max(1, block.level), title=text))
+        numbered = numbered_heading(text) if block.kind == "text" else 0
+        if block.kind == "heading" or numbered:
+            sections.append(Section(start=start, level=numbered or max(1, block.level), title=text))
             header = None
         elif block.kind == "header":
             header = block
@@ -108,6 +121,24 @@ def _assemble(ex: Extracted) -> _Assembled:
     return _Assembled("".join(parts), sections, tables, marks, chars_in, removed, garbled)
 
 
+def numbered_heading(line: str) -> int:
+    """The level of a numbered heading line (see ``_NUMBERED_HEADING_RE``), else 0: short, with a
+    name after its number and no punctuation that would make it a sentence or a lead-in."""
+    m = _NUMBERED_HEADING_RE.match(line)
+    if not m or len(line) > _HEADING_MAX_CHARS:
+        return 0
+    name = line[m.end() :]
+    if not re.search(r"[^\W\d_]", name) or re.search(r"[。！？；，,;!?]|[：:]\s*$|\.\s*$", name):
+        return 0
+    kind = m.lastgroup or ""
+    if kind == "decimal":
+        # "3.2 清洁滤网", "2.3 Late work"; a measure is no heading ("2.4 GHz", "3.5 mm")
+        if not re.match(rf"[{CJK}]{{2}}|[A-Z][a-z]{{3}}", name):
+            return 0
+        return 8 + m.group("decimal").count(".")
+    return _NUMBERED_LEVEL[kind]
+
+
 def _content_chars(text: str) -> int:
     """Characters of text, conversion artefacts (pinyin annotations, mojibake) not counted."""
     text = strip_pinyin(text)
@@ -119,8 +150,8 @@ def _content_chars(text: str) -> int:
 def _title_of(doc: _Assembled, fallback: str) -> str:
     """The first heading near the top, else the first short line that is not a source line
     and was not garbled, else the start of the first sentence."""
-    if doc.sections and doc.sections[0].start < 200:
-        return doc.sections[0].title
+    if doc.sections and doc.sections[0].start < 200 and doc.sections[0].level < min(_NUMBERED_LEVEL.values()):
+        return doc.sections[0].title  # a styled heading; "一、挂号" names a part, not the document
     lines, start = [], 0
     for line in doc.text.split("\n"):
         if start not in doc.garbled and not _SOURCE_RE.match(line):

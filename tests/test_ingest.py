@@ -193,6 +193,47 @@ def test_chinese_pdf(tmp_path: Path) -> None:
     assert "员工出差住宿费标准为每晚500元。" in doc.text and "\x00" not in doc.text
 
 
+def test_numbered_lines_are_headings_where_the_format_has_no_heading_styles(tmp_path: Path) -> None:
+    # a hospital guide in plain text: "一、挂号" heads its part; a numbered sentence does not
+    f = tmp_path / "门诊指南.txt"
+    f.write_text(
+        "市第三人民医院门诊就医指南（2026年版）\n\n一、挂号\n普通门诊挂号费10元，主任医师专家门诊40元。\n"
+        "二、就诊流程\n1. 提前15分钟到达诊区签到。\n2. 叫号后进入诊室。\n"
+        "（一）复诊\n复诊患者可直接签到。\n三、门诊时间\n周日只开放急诊。\n",
+        encoding="utf-8",
+    )
+    doc = load_document(f)
+    assert doc.title == "市第三人民医院门诊就医指南（2026年版）"
+    assert [(s.title, s.level) for s in doc.sections] == [
+        ("一、挂号", 10),
+        ("二、就诊流程", 10),
+        ("（一）复诊", 11),
+        ("三、门诊时间", 10),
+    ]
+    chunk = next(c for c in chunk_document(doc) if "急诊" in c.text)
+    assert chunk.heading == "三、门诊时间" and "挂号费" not in chunk.text
+    nested = next(c for c in chunk_document(doc) if "复诊患者" in c.text)
+    assert nested.heading == "二、就诊流程 > （一）复诊"
+    # below a Markdown heading, in a report written without "#" for its parts, and in English
+    f = tmp_path / "report.md"
+    f.write_text(
+        "# 2025年年度报告摘要\n\n一、主要财务数据\n\n营业收入48.6亿元。\n\n"
+        "2.3 Late work\n\nLate work loses 10% per day.\n",
+        encoding="utf-8",
+    )
+    doc = load_document(f)
+    assert [s.title for s in doc.sections] == ["2025年年度报告摘要", "一、主要财务数据", "2.3 Late work"]
+    assert chunk_document(doc)[1].heading == "2025年年度报告摘要 > 一、主要财务数据"
+    # sentences, list steps, lead-ins and measures that begin with a number are no headings
+    f = tmp_path / "rules.txt"
+    f.write_text(
+        "垃圾分类须知\n一、垃圾分为三类：一般垃圾、资源垃圾及厨余。\n第一条 为规范管理，制定本办法。\n"
+        "1. 取下包装\n（一）收入：\n2.4 GHz\n3.5 mm\n一、\n",
+        encoding="utf-8",
+    )
+    assert load_document(f).sections == []
+
+
 def test_docx_headings_paragraphs_and_tables(tmp_path: Path) -> None:
     import docx
 
