@@ -267,7 +267,7 @@ def _substitute(q: Question, prev: Question, other: str | None) -> tuple[Questio
     plain = [t for t in prev.terms if t not in prev.names]
     if len(swapped) == 1:
         # one new word takes the place of its sibling (整机 -> 电机), else of the first plain word
-        old = _sibling(swapped[0], prev.terms) or (plain[0] if plain else None)
+        old = _sibling(swapped[0], prev.terms) or (_whole(plain[0], prev) if plain else None)
         if old and old in query:
             return read(q.text, query.replace(old, swapped[0], 1)), ()
     if swapped:
@@ -277,6 +277,17 @@ def _substitute(q: Question, prev: Question, other: str | None) -> tuple[Questio
         )
         return read(q.text, f"{lead_in} {_strip_markers(q.query)}".strip()), ()
     return read(q.text, query), ()
+
+
+def _whole(term: str, q: Question) -> str:
+    """The term with the one-character terms written right after it, as the segmenter cut an
+    unknown compound ("研磨器" into 研磨 and 器): a follow-up's new word replaces all of it."""
+    words = [t for t in q.terms if len(t) == 1 and CJK_RE.match(t)]
+    at = q.query.find(term)
+    whole = term
+    while at >= 0 and (nxt := q.query[at + len(whole) : at + len(whole) + 1]) and nxt in words:
+        whole += nxt
+    return whole
 
 
 def _with(q: Question, exclude: tuple[str, ...] = (), previous: tuple[tuple[str, str], ...] = ()) -> Question:

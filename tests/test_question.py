@@ -77,6 +77,8 @@ def test_focus_is_the_measure_next_to_the_question_word() -> None:
         ([("布洛芬缓释胶囊成人一次吃几粒？", "1粒")], "它一天吃几次？", "布洛芬", ()),
         # policy: a plain word takes the place of the first one
         ([("经理在一线城市出差住宿标准每晚多少？", "700元")], "总监呢？", "总监在一线城市出差住宿标准", ()),
+        # a word the segmenter cut ("研磨器" into 研磨 and 器) is replaced whole, not "整机器"
+        ([("研磨器的保修期是多久？", "2年")], "那整机呢？", "整机的保修期", ()),
         # English
         (
             [("Who won the 2024 Binjiang Marathon?", "Kiprotich")],
