@@ -45,6 +45,8 @@ class Language(BaseModel):
     proper_tags: list[str]
     yesno_leads_en: list[str]  # an English question that starts with one of these asks yes or no
     negations: list[str]  # words that turn a statement into its opposite
+    restrictives: list[str]  # words that limit what follows to itself (只, 仅): "只开放急诊"
+    restrictives_not: list[str]  # words that hold one but limit nothing (只要, 不仅)
     year_parts: list[str]  # what names a part of a year after it ("2022年四季度", "上半年")
     whole_year: list[str]  # what says a figure is the whole year's ("全年")
     pair_joints: list[str]  # what joins two alternatives named side by side ("生茶和熟茶")

@@ -172,6 +172,13 @@ def test_markers_refusals_and_sentences() -> None:
         "It is 9.68 hours [1].",
         "It saves time [2].",
     ]
+    # a list's first number after a colon ends no sentence; a score's does
+    assert split_answer("流程是：1. 到诊区签到[1]。 2. 进入诊室就诊[1]。") == [
+        "流程是：到诊区签到[1]。",
+        "2. 进入诊室就诊[1]。",
+    ]
+    assert split_answer("Steps: 1. Open the app [1].") == ["Steps: 1. Open the app [1]."]
+    assert split_answer("The final score was 3:2. Li won.") == ["The final score was 3:2.", "Li won."]
     assert is_refusal("资料中没有提及该公司的数据。") and is_refusal("The passages do not mention it.")
     assert not is_refusal("每天可节约9.68小时工作量。")
 
@@ -211,6 +218,49 @@ def test_a_yes_or_no_answer_must_agree_with_the_passage() -> None:
     c = check("R7扫地机器人能连5GHz的Wi-Fi[13]。", "R7扫地机器人能连5GHz的Wi-Fi吗？", wifi)
     assert not c.verified and c.reason == "says the opposite of the passage"
     assert check("青霉素过敏的人不能用阿莫西林[14]。", "青霉素过敏的人能用阿莫西林吗？", allergy).verified
+    # an item of a list says what its lead-in says of it: "以下情形……不予赔偿：…；…。"
+    claims = passage(
+        16,
+        "以下情形保险公司不予赔偿：驾驶人饮酒或无有效驾驶证；车辆未按规定年检；"
+        "发动机进水后仍强行启动造成的发动机损坏。",
+    )
+    engine = "发动机进水后强行启动导致的损坏保险赔吗？"
+    c = check("发动机进水后强行启动导致的损坏保险赔[16]。", engine, claims)
+    assert not c.verified and c.reason == "says the opposite of the passage", c.reason
+    assert check("发动机进水后强行启动导致的损坏保险不赔[16]。", engine, claims).verified
+    # the item's own "无" restates the question; the answer's "no" is what counts
+    licence = "无有效驾驶证出了事故保险赔吗？"
+    assert check("无有效驾驶证出了事故保险不予赔偿[16]。", licence, claims).verified
+    assert not check("无有效驾驶证出了事故保险照赔[16]。", licence, claims).verified
+    steps = passage(17, "不予报销的费用如下：\n1. 个人消费的餐饮。\n2. 超出标准的住宿费。")  # policy
+    c = check("超出标准的住宿费可以报销[17]。", "超出标准的住宿费可以报销吗？", steps)
+    assert not c.verified and c.reason == "says the opposite of the passage", c.reason
+    assert check("超出标准的住宿费不能报销[17]。", "超出标准的住宿费可以报销吗？", steps).verified
+    cover = passage(18, "The following are not covered: damage from falls; water damage; lost chargers.")
+    assert not check("Yes, water damage is covered [18].", "Is water damage covered?", cover).verified
+    assert check("No, water damage is not covered [18].", "Is water damage covered?", cover).verified
+    # "只开放急诊" says no to 门诊 (medicine), "只设男子组" to 女子组 (sport); "只要" limits nothing
+    clinic = passage(20, "周一至周五全天开放门诊；周日及法定节假日只开放急诊。急诊24小时开放。")
+    sunday = "周日能看门诊吗？"
+    assert not check("周日能看门诊[20]。", sunday, clinic).verified
+    sundays = passage(
+        20,
+        "周一至周五8:00—12:00、13:30—17:00；周六上午8:00—12:00开放部分科室；周日及法定节假日只开放急诊。",
+        heading="五、门诊时间",
+    )
+    c = check("周日能看门诊[20]。", sunday, sundays)
+    assert not c.verified and c.reason == "says the opposite of the passage", c.reason
+    assert check("周日不能看门诊，只开放急诊[20]。", sunday, clinic).verified
+    assert check("周日只开放急诊[20]。", sunday, clinic).verified
+    assert check("周日能看急诊[20]。", "周日能看急诊吗？", clinic).verified
+    assert check("周一能看门诊[20]。", "周一能看门诊吗？", clinic).verified
+    race = passage(21, "本届城市马拉松只设男子组和公开组，报名截止日为3月1日。")
+    assert not check("本届比赛有女子组[21]。", "本届城市马拉松有女子组吗？", race).verified
+    card = passage(22, "只要出示医保电子凭证，门诊费用即可直接结算。")
+    assert check("出示医保电子凭证能直接结算[22]。", "出示医保电子凭证能直接结算吗？", card).verified
+    # a clock's colon leads no list: the item says its own no
+    hours = passage(19, "周一至周五8:00—17:00；周六上午8:00—12:00开放部分科室；周日及节假日不开放门诊。")
+    assert check("周日不开放门诊[19]。", "周日开放门诊吗？", hours).verified
     english = passage(15, "The vacuum does not support 5 GHz Wi-Fi networks.")
     assert check("No, it cannot use 5 GHz Wi-Fi [15].", "Can the vacuum use 5 GHz Wi-Fi?", english).verified
     c = check("Yes, it works with 5 GHz Wi-Fi [15].", "Can the vacuum use 5 GHz Wi-Fi?", english)
@@ -438,6 +488,32 @@ def test_an_answer_from_an_item_of_a_list_whose_later_item_names_the_asked_thing
 def test_a_look_alike_the_passage_never_pairs_with_the_asked_word_may_be_a_synonym() -> None:
     news = passage(22, "2022年全国旅游收入2872.1亿元，同比减少26.2%。")
     c = check("2022年我国旅游收入为2872.1亿元[22]。", "2022年我国旅游收入是多少？", news)
+    assert c.verified, c.reason
+
+
+def test_a_longer_word_no_document_names_is_not_its_look_alike() -> None:
+    # the corpus names 主任医师 and never 主治医师: the fee of the one is not the other's
+    fees = passage(23, "挂号费：普通门诊10元，副主任医师专家门诊25元，主任医师专家门诊40元。")
+    lex = Lexicon({"挂号费": 1, "门诊": 3, "主任医师": 1, "副": 1, "专家门诊": 2}, n_chunks=5)
+    c = check_sentence("主治医师门诊的挂号费为40元[23]。", [fees], read("主治医师门诊的挂号费是多少？"), lex)
+    assert not c.verified and c.reason == "about 主任医师, not 主治医师", c.reason
+    c = check_sentence(
+        "主任医师专家门诊挂号费40元[23]。", [fees], read("主任医师专家门诊挂号费多少钱？"), lex
+    )
+    assert c.verified, c.reason
+    # a word another document names may be told apart there; a corpus of unknown words proves nothing
+    known = Lexicon(lex.df | {"主治医师": 1}, n_chunks=5)
+    for lexicon in (known, Lexicon()):
+        c = check_sentence(
+            "主治医师门诊的挂号费为40元[23]。", [fees], read("主治医师门诊的挂号费是多少？"), lexicon
+        )
+        assert c.verified, c.reason
+    # the look-alike must be a word of the corpus: "多大面积" cut as 多/大面积 is not about "用面积"
+    # (a piece of 适用面积)
+    spec = passage(24, "适用面积 | 29~50 平方米\n额定功率 | 45 W")
+    lex = Lexicon({"适用": 1, "面积": 1, "额定功率": 1, "平方米": 1}, n_chunks=5)
+    question = read("这台清风A3适合多大面积的房间使用？")
+    c = check_sentence("这台清风A3适合29~50平方米的房间使用[24]。", [spec], question, lex)
     assert c.verified, c.reason
 
 
@@ -749,3 +825,52 @@ def test_the_sentence_before_a_passage_places_it_even_when_it_ends_the_line() ->
     p = passage(2, "Its revenue rose 12% to $4.1 billion.", before="Acme Corp reported results on Monday.\n")
     c = check("Revenue rose 12% [2].", "How much did Acme's revenue rise?", p)
     assert c.verified and c.support.constraints == 1.0, c.support
+
+
+def test_an_item_of_a_list_is_about_what_it_opens_with() -> None:
+    patch = passage(
+        1,
+        "- Vela: base health increased from 520 to 560. Her ultimate's cooldown is reduced from 90 to 80 "
+        "seconds.\n- Korr: shield duration reduced from 4 to 3 seconds.\n- Ashling: fixed a bug where her "
+        "dash could pass through walls.",
+        heading="Heroes",
+        title="Patch 3.2 Notes",
+    )
+    warranty = passage(
+        2, "保修政策如下：\n- 研磨器：保修2年，需凭发票。\n- 整机：保修1年。\n- 水箱：不在保修范围内。"
+    )
+    dose = passage(3, "用法用量：\n1. 成人：一次0.5克，一日3次。\n2. 儿童：按体重一日20~40毫克/千克。")
+    hours = passage(4, "门诊时间：\n- 周一至周五 8:00-17:00\n- 周六：8:00-12:00，只看专家门诊。")
+    for sentence, question, p, verified in [
+        (
+            "Ashling's base health increased from 520 to 560[1].",
+            "What is Ashling's base health in patch 3.2?",
+            patch,
+            False,
+        ),
+        ("Vela's base health is now 560[1].", "What is Vela's base health after patch 3.2?", patch, True),
+        ("Ashling's dash no longer passes through walls[1].", "What was fixed for Ashling?", patch, True),
+        ("水箱保修2年[2]。", "水箱保修几年？", warranty, False),
+        ("研磨器保修2年[2]。", "研磨器保修几年？", warranty, True),
+        ("儿童一次0.5克[3]。", "儿童一次吃多少克？", dose, False),
+        ("成人一次0.5克[3]。", "成人一次吃多少克？", dose, True),
+        ("研磨器保修2年，比整机多1年[2]。", "研磨器和整机的保修哪个长？", warranty, True),
+        ("周一至周五8:00开诊[4]。", "周一至周五几点开诊？", hours, True),
+    ]:
+        c = check(sentence, question, p)
+        assert c.verified == verified, (sentence, c.reason)
+        assert verified or c.reason.endswith("is another item of the list"), c.reason
+    # the item the answer is taken from opens with another thing, and the name asked is
+    # nowhere before it (the chunk ends before Ashling's item)
+    two = passage(
+        1,
+        "- Vela: base health increased from 520 to 560.\n- Korr: shield duration cut from 4 to 3 seconds.",
+        heading="Heroes",
+    )
+    c = check("Ashling's base health increased from 520 to 560[1].", "What is Ashling's base health?", two)
+    assert not c.verified and c.reason == "the item is about Vela, not ashling", c.reason
+    assert check("Korr's shield now lasts 3 seconds[1].", "How long does Korr's shield last?", two).verified
+    hours = passage(5, "Dr. Chen's clinic hours:\n- Monday: 9 am to 5 pm.\n- Friday: 9 am to noon.")
+    assert check(
+        "Dr. Chen sees patients from 9 am to 5 pm on Monday[5].", "What are Dr. Chen's hours?", hours
+    ).verified

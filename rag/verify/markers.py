@@ -17,6 +17,7 @@ _LEADING_MARKS_RE = re.compile(r"^\s*((?:[\[【［]\d{1,2}(?:\s*[,，、]\s*\d{1
 # (followed by a space, or by emphasis: "1、2月" is no list), emphasis and code marks
 _LIST_RE = re.compile(r"^\s*(?:#{1,6}\s+|[-*•·]\s+|\d{1,2}[.)）]\s+|\d{1,2}[.、)）]\s*(?=\*\*|__))")
 _EMPHASIS_RE = re.compile(r"\*\*|__|`")
+_OPENS_LIST_RE = re.compile(r"(?:(?<=：)|(?<=[^\d]:))\s*\d{1,2}[.．]$")  # "流程是：1." (not "3:2.")
 
 
 def parse_markers(text: str) -> tuple[str, list[int]]:
@@ -30,17 +31,23 @@ def parse_markers(text: str) -> tuple[str, list[int]]:
 
 
 def split_answer(text: str) -> list[str]:
-    """Answer sentences, each keeping its markers, also those written after its full stop."""
+    """Answer sentences, each keeping its markers, also those written after its full stop. A
+    list's first number after a colon ends no sentence: "流程是：1. 到诊区签到。" is one."""
     out: list[str] = []
+    opened = ""
     for a, b in split_sentences(text):
         piece = text[a:b]
         lead = _LEADING_MARKS_RE.match(piece)
         if lead and out:
             out[-1] += lead.group(1).strip()  # "第一句。[1]第二句" : [1] belongs to the first
             piece = piece[lead.end() :]
-        if piece.strip():
-            out.append(piece)
-    return out
+        if _OPENS_LIST_RE.search(piece):
+            opened += _OPENS_LIST_RE.sub(" ", piece).replace("： ", "：")
+            continue
+        if piece.strip() or opened:
+            out.append(opened + piece)
+        opened = ""
+    return out + ([opened] if opened else [])
 
 
 def is_refusal(text: str) -> bool:

@@ -35,7 +35,7 @@ from .frames import listed_instead, substituted
 from .markers import is_refusal, parse_markers
 from .names import holds_name, holds_word, look_alike, negated, novel_words, recombined_name, word_share
 from .numbers import holding, novel_figures, sentence_years
-from .spans import sentence, surroundings, window
+from .spans import list_items, list_lead, sentence, surroundings, window
 from .years import other_year, part_of_year, rival_figure, year_for_part
 
 MIN_WORD_SHARE = 0.5  # a sentence with no figure or name needs this share of its words found
@@ -182,8 +182,20 @@ def check_sentence(
         best = max(cited or passages, key=lambda p: word_share(terms, p.folded))
         if word_share(terms, best.folded) < MIN_WORD_SHARE:
             return _reject(body, cites, "no passage is about what was asked")
-        a, b = _span(best, spans_of[best.n], [], terms)
-        if negated(body) != negated(best.text[a - best.start : b - best.start]):
+        # the sentence the polarity is read from: the one with most of the question's words and
+        # the answer's own ("周日…只开放急诊", not "周一至周五全天开放门诊", for "周日能看门诊吗")
+        a, b = _span(best, spans_of[best.n], [], terms + novel.words)
+        lead = list_lead(best, (a, b))
+        if lead:
+            # an item of "以下情形不予赔偿：…" says what the lead-in says of it; the answer's own
+            # "no" is what it adds to the question's words ("无有效驾驶证" only restates)
+            says_no, passage_no = negated(_without(body, question.terms)), negated(lead)
+        else:
+            says_no, passage_no = negated(body), negated(best.text[a - best.start : b - best.start])
+        # "只开放急诊" says no to 门诊, in the passage and in the answer alike
+        passage_no = passage_no or bool(_only_other(question, best.text[a - best.start : b - best.start]))
+        says_no = says_no or bool(_only_other(question, body))
+        if says_no != passage_no:
             return _reject(body, [best.n], "says the opposite of the passage")
         chosen = [best]
     else:
@@ -208,8 +220,9 @@ def check_sentence(
         ""
         if cross[primary.n]
         else _untitled(chosen, question)
-        or _replaced(question, _scope(primary, spans[primary.n], figs, novel.names), primary)
+        or _replaced(question, _scope(primary, spans[primary.n], figs, novel.names), primary, lexicon)
         or _later_item(question, primary, spans[primary.n])
+        or _other_item(question, primary, spans[primary.n])
         or other_year(question, primary, spans[primary.n], figs, novel.names)
         or substituted(question, _clause(primary, spans[primary.n], figs, novel.names))
         or listed_instead(question, _sentence_of(primary, spans[primary.n]))
@@ -233,6 +246,36 @@ def check_sentence(
     )
 
 
+def _only_other(question: Question, sentence: str) -> str:
+    """What the sentence limits to a look-alike of a word of the question that its clause never
+    names: "周日及法定节假日只开放急诊" for "周日能看门诊吗" (急诊 in the place of 门诊), a no."""
+    folded = fold(sentence)
+    for w in LANG.restrictives_not:
+        folded = folded.replace(w, " " * len(w))
+    for r in LANG.restrictives:
+        for m in re.finditer(re.escape(r), folded):
+            start = max(folded.rfind(c, 0, m.start()) for c in "，。；,;") + 1
+            limited = re.split(r"[，。；,;!?！？]", folded[m.end() :])[0]
+            clause = folded[start : m.end()] + limited
+            for t in question.terms:
+                if (
+                    len(t) >= 2
+                    and CJK_RE.match(t)
+                    and t not in clause
+                    and (alike := _look_alikes(t, limited))
+                ):
+                    return f"only {min(alike)}, not {t}"
+    return ""
+
+
+def _without(text: str, words: tuple[str, ...]) -> str:
+    """The folded text with the words removed, longest first."""
+    folded = fold(text)
+    for w in sorted(words, key=len, reverse=True):
+        folded = folded.replace(w, " ")
+    return folded
+
+
 def _span(
     p: Passage, fig_spans: dict[int, list[tuple[int, int]]], names: list[str], words: list[str]
 ) -> tuple[int, int]:
@@ -242,7 +285,9 @@ def _span(
         folded = fold(text)
         score = float(sum(1 for spans in fig_spans.values() if (a, b) in spans))
         score += sum(1 for n in names if holds_name(folded, n))
-        score += 0.1 * word_share(words, folded)
+        # the words of a lead-in ("以下情形不予赔偿：") are every item's, not its first item's
+        item = re.sub(r"^[^：:]*[：:]", "", folded) if re.search(r"[；;]\s*$", folded) else folded
+        score += 0.1 * word_share(words, item)
         if score > best_score:
             best, best_score = (a, b), score
     return best
@@ -315,19 +360,22 @@ def _sibling_in(term: str, words: set[str]) -> bool:
     return any(look_alike(w, term) for w in words if CJK_RE.match(w))
 
 
-def _replaced(question: Question, near: str, p: Passage) -> str:
+def _replaced(question: Question, near: str, p: Passage, lexicon: Lexicon) -> str:
     """Something the question names that the passage tells apart from a look-alike named beside
-    it ("分为生茶和熟茶", "5号线和8号线"), while the clause stating the answer names only the
-    look-alike: a word with one character changed (生茶 asked, 熟茶 there) or another number
+    it ("分为生茶和熟茶", "5号线和8号线"), or that no document names at all while the passage
+    names a look-alike the corpus uses as a word (主治医师 asked, only 主任医师 there), and the
+    clause stating the answer names only the look-alike: a word with one character changed or
+    another number
     with the same unit (8号线 asked, a list under "一、5号线"). The answer is about the other
-    one. A passage that names only the look-alike may be using a synonym (我国, 全国), and a
-    look-alike the question also asks about is no rival."""
+    one. A passage that names only a two-character look-alike may be using a synonym (我国,
+    全国), and a look-alike the question also asks about is no rival."""
     whole = fold(surroundings(p))
     for t in question.terms:
         if len(t) < 2 or not CJK_RE.match(t) or holds_name(near, t):
             continue
+        unknown = len(t) >= 3 and lexicon.n_chunks > 0 and not lexicon.known(t) and not holds_name(whole, t)
         for w in sorted(_look_alikes(t, near)):
-            if w not in question.terms and _paired(t, w, whole):
+            if w not in question.terms and ((unknown and lexicon.known(w)) or _paired(t, w, whole)):
                 return f"about {w}, not {t}"
     found = figures(near, folded=True)
     asked = [a for a in question.figures if a.kind == "number" and a.unit]
@@ -358,6 +406,26 @@ def _later_item(question: Question, p: Passage, span: tuple[int, int]) -> str:
     for t in question.terms:
         if len(t) >= 2 and not holds_name(before, t) and holds_name(after, t):
             return f"{t} is another item of the list"
+    return ""
+
+
+def _other_item(question: Question, p: Passage, span: tuple[int, int]) -> str:
+    """The answer is taken from an item of a list that is about something else: each item is
+    about what it opens with. Either a word of the question opens another item ("- Vela: base
+    health increased to 560" cited for Ashling, whom "- Ashling: fixed a bug" names), or the
+    item opens with another thing and a name of the question is nowhere before it in the
+    chunk, its section or its title. A question that names an item's label asks about it."""
+    own, own_labels, labels, before = list_items(p, span)
+    terms = [t for t in question.terms if len(t) >= 2]
+    if not own or any(holds_name(fold(x), t) for x in own_labels for t in terms):
+        return ""
+    placed = fold(f"{p.chunk.title} {p.chunk.heading} {p.chunk.lead} {p.before} {before} {own}")
+    named = [t for t in terms if not holds_name(placed, t) and any(holds_name(fold(x), t) for x in labels)]
+    if named:
+        return f"{named[0]} is another item of the list"
+    absent = [n for n in question.names if not holds_name(placed, fold(n))]
+    if own_labels and absent:
+        return f"the item is about {own_labels[0]}, not {absent[0]}"
     return ""
 
 
