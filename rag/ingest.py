@@ -9,6 +9,7 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 from .clean import Cleaner
@@ -69,6 +70,7 @@ def _assemble(ex: Extracted) -> _Assembled:
     chars_in = 0
     header: Block | None = None
     blank = False
+    lead_in = False
     garbled: set[int] = set()
 
     def add(text: str) -> int:
@@ -97,7 +99,10 @@ def _assemble(ex: Extracted) -> _Assembled:
         start = add(text)
         if cleaner.garbled:
             garbled.add(start)
+        # numbered lines right after a lead-in ("需携带以下材料：") are the items of its list
         numbered = numbered_heading(text) if block.kind == "text" else 0
+        lead_in = bool(re.search(r"[：:]$", text)) or (lead_in and bool(numbered))
+        numbered = 0 if lead_in else numbered
         if block.kind == "heading" or numbered:
             sections.append(Section(start=start, level=numbered or max(1, block.level), title=text))
             header = None
@@ -118,7 +123,23 @@ def _assemble(ex: Extracted) -> _Assembled:
             else:
                 marks.append(Mark(start=start, end=pos, label=block.where))
     removed = [Removal(reason=r.reason, text=r.text) for r in cleaner.removed]
+    sections = _without_numbered_lists(sections, "".join(parts))
     return _Assembled("".join(parts), sections, tables, marks, chars_in, removed, garbled)
+
+
+def _without_numbered_lists(sections: list[Section], text: str) -> list[Section]:
+    """The sections less the numbered lines that are no headings: one whose title comes again
+    later is an entry of a table of contents ("第一章 总则" above the chapter itself), and two of
+    one level with nothing between them are items of a list ("一、身份证原件\n二、户口本")."""
+    first = min(_NUMBERED_LEVEL.values())
+    last_of = {s.title: s.start for s in sections if s.level >= first}
+    sections = [s for s in sections if s.level < first or last_of[s.title] == s.start]
+    numbered = [s for s in sections if s.level >= first]
+    listed: set[int] = set()
+    for a, b in pairwise(numbered):
+        if a.level == b.level and not text[a.start + len(a.title) : b.start].strip():
+            listed |= {a.start, b.start}
+    return [s for s in sections if s.start not in listed]
 
 
 def numbered_heading(line: str) -> int:

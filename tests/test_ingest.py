@@ -232,6 +232,15 @@ def test_numbered_lines_are_headings_where_the_format_has_no_heading_styles(tmp_
         encoding="utf-8",
     )
     assert load_document(f).sections == []
+    # items of a list after its lead-in, a table of contents: short numbered lines, no headings
+    f = tmp_path / "materials.txt"
+    f.write_text(
+        "办理须知\n办理时需携带以下材料：\n一、身份证原件\n二、户口本\n外地户籍另需：\n一、居住证\n"
+        "请于工作日办理。\n目录\n第一章 总则\n第二章 申请\n"
+        "第一章 总则\n本办法适用于全市。\n第二章 申请\n申请人须年满18周岁。\n一、材料\n二、流程\n",
+        encoding="utf-8",
+    )
+    assert [s.title for s in load_document(f).sections] == ["第一章 总则", "第二章 申请"]
 
 
 def test_docx_headings_paragraphs_and_tables(tmp_path: Path) -> None:
