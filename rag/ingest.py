@@ -33,6 +33,7 @@ _NUMBERED_HEADING_RE = re.compile(
     r"|(?P<sub>[（(][一二三四五六七八九十]+[)）])|(?P<decimal>\d{1,2}(?:\.\d{1,2})+)(?=\s))\s*"
 )
 _NUMBERED_LEVEL = {"part": 7, "chapter": 8, "section": 9, "item": 10, "sub": 11}
+_NUMBERED_FIRST = min(_NUMBERED_LEVEL.values())  # a level below it is a styled heading's
 _HEADING_MAX_CHARS = 30
 _SOURCE_RE = re.compile(r"^[>\s]*[(（]?(?:文章)?(?:来源|來源|本文来自|本文來自)[:：]?\s*(.+?)[)）]?$")
 _DATE_RE = re.compile(r"(20\d\d)\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})")
@@ -131,10 +132,9 @@ def _without_numbered_lists(sections: list[Section], text: str) -> list[Section]
     """The sections less the numbered lines that are no headings: one whose title comes again
     later is an entry of a table of contents ("第一章 总则" above the chapter itself), and two of
     one level with nothing between them are items of a list ("一、身份证原件\n二、户口本")."""
-    first = min(_NUMBERED_LEVEL.values())
-    last_of = {s.title: s.start for s in sections if s.level >= first}
-    sections = [s for s in sections if s.level < first or last_of[s.title] == s.start]
-    numbered = [s for s in sections if s.level >= first]
+    last_of = {s.title: s.start for s in sections if s.level >= _NUMBERED_FIRST}
+    sections = [s for s in sections if s.level < _NUMBERED_FIRST or last_of[s.title] == s.start]
+    numbered = [s for s in sections if s.level >= _NUMBERED_FIRST]
     listed: set[int] = set()
     for a, b in pairwise(numbered):
         if a.level == b.level and not text[a.start + len(a.title) : b.start].strip():
@@ -171,7 +171,7 @@ def _content_chars(text: str) -> int:
 def _title_of(doc: _Assembled, fallback: str) -> str:
     """The first heading near the top, else the first short line that is not a source line
     and was not garbled, else the start of the first sentence."""
-    if doc.sections and doc.sections[0].start < 200 and doc.sections[0].level < min(_NUMBERED_LEVEL.values()):
+    if doc.sections and doc.sections[0].start < 200 and doc.sections[0].level < _NUMBERED_FIRST:
         return doc.sections[0].title  # a styled heading; "一、挂号" names a part, not the document
     lines, start = [], 0
     for line in doc.text.split("\n"):

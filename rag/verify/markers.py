@@ -17,7 +17,9 @@ _LEADING_MARKS_RE = re.compile(r"^\s*((?:[\[【［]\d{1,2}(?:\s*[,，、]\s*\d{1
 # (followed by a space, or by emphasis: "1、2月" is no list), emphasis and code marks
 _LIST_RE = re.compile(r"^\s*(?:#{1,6}\s+|[-*•·]\s+|\d{1,2}[.)）]\s+|\d{1,2}[.、)）]\s*(?=\*\*|__))")
 _EMPHASIS_RE = re.compile(r"\*\*|__|`")
-_OPENS_LIST_RE = re.compile(r"(?:(?<=：)|(?<=[^\d]:))\s*\d{1,2}[.．]$")  # "流程是：1." (not "3:2.")
+_OPENS_LIST_RE = re.compile(
+    r"(?:(?<=：)|(?<=[^\d]:)(?P<space>))\s*\d{1,2}[.．]$"
+)  # "流程是：1." (not "3:2.")
 
 
 def parse_markers(text: str) -> tuple[str, list[int]]:
@@ -42,7 +44,7 @@ def split_answer(text: str) -> list[str]:
             out[-1] += lead.group(1).strip()  # "第一句。[1]第二句" : [1] belongs to the first
             piece = piece[lead.end() :]
         if _OPENS_LIST_RE.search(piece):
-            opened += _OPENS_LIST_RE.sub(" ", piece).replace("： ", "：")
+            opened += _OPENS_LIST_RE.sub(lambda m: "" if m.group("space") is None else " ", piece)
             continue
         if piece.strip() or opened:
             out.append(opened + piece)

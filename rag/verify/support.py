@@ -185,15 +185,16 @@ def check_sentence(
         # the sentence the polarity is read from: the one with most of the question's words and
         # the answer's own ("周日…只开放急诊", not "周一至周五全天开放门诊", for "周日能看门诊吗")
         a, b = _span(best, spans_of[best.n], [], terms + novel.words)
+        stated = best.text[a - best.start : b - best.start]
         lead = list_lead(best, (a, b))
         if lead:
             # an item of "以下情形不予赔偿：…" says what the lead-in says of it; the answer's own
             # "no" is what it adds to the question's words ("无有效驾驶证" only restates)
             says_no, passage_no = negated(_without(body, question.terms)), negated(lead)
         else:
-            says_no, passage_no = negated(body), negated(best.text[a - best.start : b - best.start])
+            says_no, passage_no = negated(body), negated(stated)
         # "只开放急诊" says no to 门诊, in the passage and in the answer alike
-        passage_no = passage_no or bool(_only_other(question, best.text[a - best.start : b - best.start]))
+        passage_no = passage_no or bool(_only_other(question, stated))
         says_no = says_no or bool(_only_other(question, body))
         if says_no != passage_no:
             return _reject(body, [best.n], "says the opposite of the passage")
