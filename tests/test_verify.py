@@ -1,6 +1,8 @@
 """Answer checks: novel content, its support, the question's qualifiers; cases from sport, film,
 medicine, finance, manuals and English."""
 
+import pytest
+
 from rag.context import Passage
 from rag.lexicon import Lexicon
 from rag.question import read
@@ -874,3 +876,42 @@ def test_an_item_of_a_list_is_about_what_it_opens_with() -> None:
     assert check(
         "Dr. Chen sees patients from 9 am to 5 pm on Monday[5].", "What are Dr. Chen's hours?", hours
     ).verified
+
+
+@pytest.mark.parametrize(
+    ("text", "answer", "question", "other"),
+    [
+        (
+            "从江苏银行方面提供的数据来看，每天可减少9.68小时工作量。",
+            "兴业银行每天节约9.68小时工作量[1]。",
+            "兴业银行每天节约多少小时工作量？",
+            "江苏银行",
+        ),
+        (
+            "复旦大学今年录取新生3800人。",
+            "东华大学今年录取新生3800人[1]。",
+            "东华大学今年录取多少新生？",
+            "复旦大学",
+        ),
+        (
+            "协和医院的日均门诊量约为1.5万人次。",
+            "同仁医院日均门诊量约为1.5万人次[1]。",
+            "同仁医院的日均门诊量是多少？",
+            "协和医院",
+        ),
+    ],
+)
+def test_an_answer_about_another_thing_of_the_same_kind_is_rejected(
+    text: str, answer: str, question: str, other: str
+) -> None:
+    got = check(answer, question, passage(1, text))
+    assert not got.verified and got.reason.startswith(f"about {other}, not ")
+
+
+def test_a_longer_form_or_a_passage_that_names_the_asked_thing_is_no_other_thing() -> None:
+    # "储蓄银行" of 中国邮政储蓄银行 is no name: the long form of 邮储银行 is not another bank
+    long_form = passage(1, "中国邮政储蓄银行通过集成大模型，每天可减少5小时工作量。")
+    assert check("邮储银行每天节约5小时工作量[1]。", "邮储银行每天节约多少小时工作量？", long_form).verified
+    # the document is about the bank asked for; the sentence compares it with another
+    titled = passage(2, "与江苏银行相比，每天可减少9.68小时工作量。", title="兴业银行年报")
+    assert check("兴业银行每天节约9.68小时工作量[2]。", "兴业银行每天节约多少小时工作量？", titled).verified

@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..context import Passage
+from ..entities import names_in
 from ..figures import Figure, figures, matches
 from ..language import LANG
 from ..lexicon import Lexicon, cut
@@ -221,6 +222,7 @@ def check_sentence(
         ""
         if cross[primary.n]
         else _untitled(chosen, question)
+        or _other_name(question, primary, spans[primary.n])
         or _replaced(question, _scope(primary, spans[primary.n], figs, novel.names), primary, lexicon)
         or _later_item(question, primary, spans[primary.n])
         or _other_item(question, primary, spans[primary.n])
@@ -457,6 +459,31 @@ def _untitled(chosen: list[Passage], question: Question) -> str:
     for title in question.titles:
         if not any(holds_name(text, title) for text in texts):
             return f"does not name {title}"
+    return ""
+
+
+def _other_name(question: Question, p: Passage, span: tuple[int, int]) -> str:
+    """A name of the question that the passage never states, nor its title, section or the text
+    before it, while the sentence stating the answer (or the one before) names another thing of
+    the same kind: as long, ending in the same two characters, and a name or a name's head
+    ("兴业银行" asked, "江苏银行" stated; "东华大学" asked, "复旦大学" stated; not "储蓄银行" of
+    "中国邮政储蓄银行", whose head names nothing). The answer is about that other thing. Names of
+    two characters are left to the confidence: their kind cannot be told from their shape."""
+    whole = fold(surroundings(p))
+    near = window(p, span)
+    named: set[str] | None = None
+    for name in question.names:
+        tail = name[-2:]
+        if len(name) < 3 or not re.fullmatch(f"[{CJK}]+", name) or holds_name(whole, name):
+            continue
+        pattern = f"(?=([{CJK}]{{{len(name) - 2}}}{re.escape(tail)}))"
+        for m in re.finditer(pattern, near):
+            other = m.group(1)
+            if other == name or other in question.terms:
+                continue
+            named = set(names_in(near)) if named is None else named
+            if other in named or other[:-2] in named:
+                return f"about {other}, not {name}"
     return ""
 
 
