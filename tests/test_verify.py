@@ -908,6 +908,14 @@ def test_an_answer_about_another_thing_of_the_same_kind_is_rejected(
     assert not got.verified and got.reason.startswith(f"about {other}, not ")
 
 
+def test_the_asked_name_earlier_in_the_passage_does_not_place_a_sentence_about_another() -> None:
+    news = passage(1, "工商银行推出了新的风控系统。其他银行也在跟进。苏商银行的欺诈风险标签准确率提升35%。")
+    got = check(
+        "工商银行的欺诈风险标签准确率提升了35%[1]。", "工商银行的欺诈风险标签准确率提升了多少？", news
+    )
+    assert not got.verified and got.reason == "about 苏商银行, not 工商银行"
+
+
 def test_a_longer_form_or_a_passage_that_names_the_asked_thing_is_no_other_thing() -> None:
     # "储蓄银行" of 中国邮政储蓄银行 is no name: the long form of 邮储银行 is not another bank
     long_form = passage(1, "中国邮政储蓄银行通过集成大模型，每天可减少5小时工作量。")

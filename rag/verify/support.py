@@ -463,18 +463,19 @@ def _untitled(chosen: list[Passage], question: Question) -> str:
 
 
 def _other_name(question: Question, p: Passage, span: tuple[int, int]) -> str:
-    """A name of the question that the passage never states, nor its title, section or the text
-    before it, while the sentence stating the answer (or the one before) names another thing of
-    the same kind: as long, ending in the same two characters, and a name or a name's head
+    """A name of the question that neither the sentence stating the answer nor the one before it
+    states (nor the passage's title, section or subject), while they name another thing of the
+    same kind: as long, ending in the same two characters, and a name or a name's head
     ("兴业银行" asked, "江苏银行" stated; "东华大学" asked, "复旦大学" stated; not "储蓄银行" of
-    "中国邮政储蓄银行", whose head names nothing). The answer is about that other thing. Names of
+    "中国邮政储蓄银行", whose head names nothing). The answer is about that other thing, even
+    where the passage names the asked one elsewhere (news that lists several banks). Names of
     two characters are left to the confidence: their kind cannot be told from their shape."""
-    whole = fold(surroundings(p))
     near = window(p, span)
+    placed = f"{fold(p.chunk.title)} {near}"
     named: set[str] | None = None
     for name in question.names:
         tail = name[-2:]
-        if len(name) < 3 or not re.fullmatch(f"[{CJK}]+", name) or holds_name(whole, name):
+        if len(name) < 3 or not re.fullmatch(f"[{CJK}]+", name) or holds_name(placed, name):
             continue
         pattern = f"(?=([{CJK}]{{{len(name) - 2}}}{re.escape(tail)}))"
         for m in re.finditer(pattern, near):
