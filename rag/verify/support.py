@@ -466,10 +466,11 @@ def _other_name(question: Question, p: Passage, span: tuple[int, int]) -> str:
     """A name of the question that neither the sentence stating the answer nor the one before it
     states (nor the passage's title, section or subject), while they name another thing of the
     same kind: as long, ending in the same two characters, and a name or a name's head
-    ("兴业银行" asked, "江苏银行" stated; "东华大学" asked, "复旦大学" stated; not "储蓄银行" of
-    "中国邮政储蓄银行", whose head names nothing). The answer is about that other thing, even
-    where the passage names the asked one elsewhere (news that lists several banks). Names of
-    two characters are left to the confidence: their kind cannot be told from their shape."""
+    ("东华大学" asked, "复旦大学" stated; not the last four characters of a longer name whose
+    head names nothing, which may be the asked one's long form). The answer is about that other
+    thing, even where the passage names the asked one elsewhere (a report that lists several).
+    Names of two characters are left to the confidence: their kind cannot be told from their
+    shape."""
     near = window(p, span)
     placed = f"{fold(p.chunk.title)} {near}"
     named: set[str] | None = None
