@@ -213,6 +213,49 @@ def test_figures_match_across_numeral_and_date_forms() -> None:
         assert c.verified, (sentence, c.reason)
 
 
+def test_a_yes_or_no_answer_citing_another_passage_is_read_against_the_one_about_the_question() -> None:
+    """The model cites a passage about something else: the polarity is read from the passage
+    that is about the question, and a "no" there still refuses a "yes"."""
+    fire = passage(31, "电器起火须先切断电源，使用二氧化碳灭火器，不得用水扑救。")
+    waste = passage(32, "有机废液和无机废液须分开收集，不得倒入下水道。")
+    question = "电器着火了能用水灭吗？"
+    c = check("电器起火不能用水灭[32]。", question, fire, waste)
+    assert c.verified and c.cites == [31], (c.reason, c.cites)
+    c = check("电器起火可以用水灭[32]。", question, fire, waste)
+    assert not c.verified and c.reason == "says the opposite of the passage", c.reason
+    pets = passage(33, "Pets are not allowed in the hotel, except guide dogs.")
+    parking = passage(34, "Parking is free for hotel guests.")
+    c = check("No, pets are not allowed [34].", "Are pets allowed in the hotel?", pets, parking)
+    assert c.verified and c.cites == [33], (c.reason, c.cites)
+    # no passage about the question: still refused
+    c = check("可以用水灭[32]。", question, waste)
+    assert not c.verified and c.reason == "no passage is about what was asked", c.reason
+
+
+def test_a_fact_cited_from_a_passage_about_another_year_moves_to_the_passage_that_fits() -> None:
+    """The model cites the 2023 report, whose headline names the team, for the 2024 runner-up;
+    the 2024 report states it: the sentence is supported there, and cites it."""
+    y2023 = passage(
+        41, "联赛组委会表示，下赛季将把参赛球队扩充到14支。", title="2023赛季江州联赛收官 青山队首次夺冠"
+    )
+    y2024 = passage(
+        42,
+        "东湖队反超卫冕冠军青山队夺冠。青山队积56分屈居亚军。",
+        title="2024赛季江州联赛落幕 东湖队逆转夺冠",
+    )
+    question = "2024赛季江州联赛亚军是哪支球队？"
+    c = check("2024年的亚军是青山队[41]。", question, y2023, y2024)
+    assert c.verified and c.cites == [42], (c.reason, c.cites)
+    # finance: the same figure in two years' reports, the wrong year cited
+    r2023 = passage(43, "公司全年实现净利润12.5亿元，同比增长8%。", title="2023年年度报告摘要")
+    r2024 = passage(44, "公司全年实现净利润12.5亿元，与上年持平。", title="2024年年度报告摘要")
+    c = check("2024年净利润为12.5亿元[43]。", "该公司2024年净利润是多少？", r2023, r2024)
+    assert c.verified and c.cites == [44], (c.reason, c.cites)
+    # only the other year's passage states it: still refused
+    c = check("2024年的亚军是青山队[41]。", question, y2023)
+    assert not c.verified and "2023" in c.reason, c.reason
+
+
 def test_a_yes_or_no_answer_must_agree_with_the_passage() -> None:
     wifi = passage(13, "注意：机器人不支持5GHz Wi-Fi网络。请连接2.4GHz网络。")
     allergy = passage(14, "【禁忌】青霉素过敏及青霉素皮肤试验阳性患者禁用。")

@@ -138,6 +138,7 @@ def check_sentence(
     facts: list[int | str] = list(range(len(figs))) + list(novel.names)
     cited = [by_n[c] for c in cites]
     chosen: list[Passage] = []
+    single: list[Passage] = []  # the passages that state every fact
 
     fits: dict[int, float] = {}
 
@@ -182,7 +183,11 @@ def check_sentence(
         terms = list(question.terms)
         best = max(cited or passages, key=lambda p: word_share(terms, p.folded))
         if word_share(terms, best.folded) < MIN_WORD_SHARE:
-            return _reject(body, cites, "no passage is about what was asked")
+            # the model cited a passage about something else: the polarity is read from the
+            # passage that is about the question, as a figure is looked for in every passage
+            best = max(passages, key=lambda p: word_share(terms, p.folded))
+            if word_share(terms, best.folded) < MIN_WORD_SHARE:
+                return _reject(body, cites, "no passage is about what was asked")
         # the sentence the polarity is read from: the one with most of the question's words and
         # the answer's own ("周日…只开放急诊", not "周一至周五全天开放门诊", for "周日能看门诊吗")
         a, b = _span(best, spans_of[best.n], [], terms + novel.words)
@@ -210,28 +215,46 @@ def check_sentence(
         chosen = [best]
 
     words = list(question.terms) + novel.words if yesno else novel.words
-    spans = {p.n: _span(p, spans_of[p.n], novel.names, words) for p in chosen}
-    primary = max(chosen, key=lambda p: sum(1 for f in facts if holds(p, f)))
-    support = qualifiers(primary, spans[primary.n], question, lexicon)
-    support.facts = len(facts)
-    support.cited_dense = primary.hit.dense_score if primary.hit.dense_score is not None else 0.0
-    support.cited_first = primary.n == min(p.n for p in passages)
-    support.novel_words = word_share(novel.words, primary.folded) if not cross[primary.n] else 1.0
-    support.cross_lingual = cross[primary.n] or question.english != english
-    conflict = rival_figure(primary, spans[primary.n], question) or (
-        ""
-        if cross[primary.n]
-        else _untitled(chosen, question)
-        or _other_name(question, primary, spans[primary.n])
-        or _replaced(question, _scope(primary, spans[primary.n], figs, novel.names), primary, lexicon)
-        or _later_item(question, primary, spans[primary.n])
-        or _other_item(question, primary, spans[primary.n])
-        or other_year(question, primary, spans[primary.n], figs, novel.names)
-        or substituted(question, _clause(primary, spans[primary.n], figs, novel.names))
-        or listed_instead(question, _sentence_of(primary, spans[primary.n]))
-        or part_of_year(question, primary, spans[primary.n], figs)
-        or year_for_part(question, primary, spans[primary.n], figs)
-    )
+
+    def settle(chosen: list[Passage]) -> tuple[dict[int, tuple[int, int]], Passage, Support, str]:
+        """The supporting sentences, the passage that states most facts, its support and what
+        the question asks that the passage contradicts ("" when nothing)."""
+        spans = {p.n: _span(p, spans_of[p.n], novel.names, words) for p in chosen}
+        primary = max(chosen, key=lambda p: sum(1 for f in facts if holds(p, f)))
+        span = spans[primary.n]
+        support = qualifiers(primary, span, question, lexicon)
+        support.facts = len(facts)
+        support.cited_dense = primary.hit.dense_score if primary.hit.dense_score is not None else 0.0
+        support.cited_first = primary.n == min(p.n for p in passages)
+        support.novel_words = word_share(novel.words, primary.folded) if not cross[primary.n] else 1.0
+        support.cross_lingual = cross[primary.n] or question.english != english
+        conflict = rival_figure(primary, span, question) or (
+            ""
+            if cross[primary.n]
+            else _untitled(chosen, question)
+            or _other_name(question, primary, span)
+            or _replaced(question, _scope(primary, span, figs, novel.names), primary, lexicon)
+            or _later_item(question, primary, span)
+            or _other_item(question, primary, span)
+            or other_year(question, primary, span, figs, novel.names)
+            or substituted(question, _clause(primary, span, figs, novel.names))
+            or listed_instead(question, _sentence_of(primary, span))
+            or part_of_year(question, primary, span, figs)
+            or year_for_part(question, primary, span, figs)
+        )
+        return spans, primary, support, conflict
+
+    spans, primary, support, conflict = settle(chosen)
+    # the cited passage states the facts about something else (the 2023 report's headline names
+    # the team that was runner-up in 2024): another passage that states them all for what the
+    # question asks is the support, and the citation moves there
+    for other in sorted((p for p in single if p not in chosen), key=fit, reverse=True):
+        if not conflict:
+            break
+        settled = settle([other])
+        if not settled[3]:
+            chosen = [other]
+            spans, primary, support, conflict = settled
     if conflict:
         return _reject(
             body, [p.n for p in chosen], conflict, figures=figs, names=novel.names, support=support
