@@ -47,7 +47,7 @@ def latin_names(text: str, initials: bool = True) -> list[str]:
             flush()
             continue  # an identifier or a piece of a link, not a name
         marked = bool(re.search(r"[a-z][A-Z]|\d|^[A-Z]{2,}", w))
-        capital = w[0].isupper() and w.lower() not in LANG.stop
+        capital = w[0].isupper() and w.lower() not in LANG.stop and w.lower() not in LANG.days
         sentence_start = not text[: m.start()].strip() or text[: m.start()].rstrip()[-1:] in ".!?。！？"
         if marked or (capital and not (sentence_start and not run and len(w) < 4)):
             if run and not joined:

@@ -37,6 +37,7 @@ class Language(BaseModel):
     multipliers: dict[str, int]
     months_en: list[str]
     months_en_short: list[str]
+    days: list[str]  # what names a day without a figure (周六, 工作日, Sunday): said of when, never a name
     abbreviations_en: list[str]  # words a full stop ends that do not end the sentence ("Dr. Li")
     classifiers: list[str]
     count_classifiers: list[str]  # classifiers that count things (个, 家, 类): one kind of unit

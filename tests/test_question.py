@@ -52,6 +52,10 @@ def test_names_years_and_figures_are_read_without_word_lists() -> None:
     assert "中国银行" in q.names
     q = read("How much did Sushang Bank improve its fraud-risk label accuracy?")
     assert "sushang bank" in q.names and q.english
+    # a day is written with a capital and names nothing: not a name the corpus must hold
+    q = read("When is salary paid if the 10th is a Sunday?")
+    assert q.names == () and "sunday" in q.folded
+    assert "wednesday" not in read("Is the Riverside Library open on Wednesday?").names
 
 
 def test_focus_is_the_measure_next_to_the_question_word() -> None:

@@ -343,6 +343,26 @@ def test_a_date_does_not_answer_who_or_where() -> None:
     assert answers_the_type([c], read("2023年滨江马拉松男子全程冠军是谁？"))
 
 
+def test_a_day_without_a_figure_answers_when() -> None:
+    """"每月最后一个周六" says when (a museum, in traditional Chinese too; a clinic; an English
+    payroll rule); a day the question itself names is no answer."""
+    from rag.verify import answers_the_type
+
+    museum = passage(51, "每月最後一個週六全館免費參觀，每週一休館。")
+    payroll = passage(52, "If the 10th falls on a weekend, pay arrives on the working day before.")
+    clinic = passage(53, "周日及法定节假日只开放急诊，急诊科全年无休。")
+    for sentence, question, p, expected in [
+        ("每月最后一个周六全馆免费参观[51]。", "什么时候可以免费参观博物馆？", museum, True),
+        ("每月最後一個週六全館免費參觀[51]。", "什麼時候可以免費參觀博物館？", museum, True),
+        ("Pay arrives on the working day before a weekend [52].", "When is pay sent?", payroll, True),
+        ("周日只开放急诊[53]。", "周日什么时候开放门诊？", clinic, False),
+        ("急诊科全年无休[53]。", "急诊什么时候开放？", clinic, False),
+    ]:
+        c = check(sentence, question, p)
+        assert c.verified, (sentence, c.reason)
+        assert answers_the_type([c], read(question)) is expected, sentence
+
+
 def test_a_question_without_a_question_word_wants_what_its_last_word_names() -> None:
     from rag.verify import answers_the_type
 
