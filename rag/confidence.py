@@ -34,6 +34,7 @@ from .language import LANG
 from .lexicon import Lexicon, cut, in_dictionary, tag, tokens
 from .normalize import CJK, fold, is_english
 from .question import Question
+from .romanize import romanized_in
 from .types import Hit
 from .verify import SentenceCheck
 from .verify.names import holds_name
@@ -208,8 +209,17 @@ def evidence(question: Question, hits: list[Hit], passages: list[Passage], lexic
     # cross-lingual when no passage is in the question's language: one Chinese passage among
     # English ones (a mixed corpus) does not make an English question cross-lingual
     cross = bool(passages) and all(question.english != is_english(p.folded) for p in passages)
-    # a name of an English question may be written in Chinese in the passages: not counted
-    absent = [] if cross else [n for n in question.names if not holds_name(text, n)]
+    # a name of an English question may be written in Chinese in the passages: not counted;
+    # a Chinese name spelt in pinyin ("Lanwan" for 澜湾) is found where its characters are
+    absent = (
+        []
+        if cross
+        else [
+            n
+            for n in question.names
+            if not holds_name(text, n) and not (n.isascii() and romanized_in(n, text))
+        ]
+    )
     # nor, as a reason to refuse, where the best passage is in another language than the question
     foreign = bool(passages) and question.english != is_english(passages[0].folded)
     folded_q = fold(question.query)

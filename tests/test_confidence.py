@@ -174,3 +174,18 @@ def test_a_name_is_missing_only_when_the_passages_and_the_corpus_never_use_it() 
     model = passage(43, "GPT-4是OpenAI于2023年3月14日发布的大模型。")
     lexicon = Lexicon.from_token_lists([tokens(model.text)])
     assert evidence(read("GPT4发布时间"), [model.hit], [model], lexicon).missing == []
+
+
+def test_a_chinese_name_spelt_in_pinyin_is_found_where_its_characters_are() -> None:
+    """A mixed corpus: the best passage of an English question is English, and the hotel it
+    names in pinyin ("Lanwan") is written 澜湾 in a Chinese one; a name spelt nowhere (a brand)
+    is still missing."""
+    staff = passage(44, "Please arrive at the reception desk at 9:30 am on your first day.")
+    hotel = passage(45, "澜湾酒店不接待携带宠物的客人，导盲犬除外。", title="澜湾酒店入住须知")
+    lexicon = Lexicon.from_token_lists([tokens(staff.text), tokens(hotel.text)])
+    q = read("Can I bring my dog to the Lanwan hotel?")
+    assert q.names == ("lanwan",)
+    found = evidence(q, [staff.hit, hotel.hit], [staff, hotel], lexicon)
+    assert found.missing == [] and found.names_found == 1.0
+    q = read("Can I bring my dog to the Zephyra hotel?")
+    assert evidence(q, [staff.hit, hotel.hit], [staff, hotel], lexicon).missing == ["zephyra"]

@@ -256,6 +256,20 @@ def test_a_fact_cited_from_a_passage_about_another_year_moves_to_the_passage_tha
     assert not c.verified and "2023" in c.reason, c.reason
 
 
+def test_a_name_spelt_in_pinyin_is_supported_where_its_characters_are() -> None:
+    """An English answer over Chinese passages names a person in pinyin: it is supported by the
+    passage that writes the name, not by the one it cited (sport, film)."""
+    scorer = passage(61, "东湖队前锋马凯以23个进球获得最佳射手。")
+    newcomer = passage(62, "青山队中场李卓当选最佳新人。")
+    for sentence, cited in [("The award went to Li Zhuo [61].", 62), ("It was Ma Kai [62].", 61)]:
+        c = check(sentence, "Which player won the award?", scorer, newcomer)
+        assert c.verified and c.cites == [cited], (sentence, c.reason, c.cites)
+    director = passage(63, "周远凭借《灯塔》获得最佳导演。")
+    actress = passage(64, "苏晴凭借《雨季》获得最佳女演员。")
+    c = check("The prize went to Su Qing [63].", "Who won the prize?", director, actress)
+    assert c.verified and c.cites == [64], (c.reason, c.cites)
+
+
 def test_a_yes_or_no_answer_must_agree_with_the_passage() -> None:
     wifi = passage(13, "注意：机器人不支持5GHz Wi-Fi网络。请连接2.4GHz网络。")
     allergy = passage(14, "【禁忌】青霉素过敏及青霉素皮肤试验阳性患者禁用。")
@@ -344,7 +358,7 @@ def test_a_date_does_not_answer_who_or_where() -> None:
 
 
 def test_a_day_without_a_figure_answers_when() -> None:
-    """"每月最后一个周六" says when (a museum, in traditional Chinese too; a clinic; an English
+    """ "每月最后一个周六" says when (a museum, in traditional Chinese too; a clinic; an English
     payroll rule); a day the question itself names is no answer."""
     from rag.verify import answers_the_type
 

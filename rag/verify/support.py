@@ -32,6 +32,7 @@ from ..language import LANG
 from ..lexicon import Lexicon, cut
 from ..normalize import CJK, CJK_RE, fold, is_english
 from ..question import Question
+from ..romanize import romanized_in
 from .frames import listed_instead, substituted
 from .markers import is_refusal, parse_markers
 from .names import holds_name, holds_word, look_alike, negated, novel_words, recombined_name, word_share
@@ -125,10 +126,15 @@ def check_sentence(
         for p in passages
     }
 
+    # ...unless it is a Chinese name spelt in pinyin ("Li Zhuo"): held where its characters are
+    spelt = {n: {p.n for p in passages if cross[p.n] and romanized_in(n, p.folded)} for n in novel.names}
+
     def holds(p: Passage, fact: int | str) -> bool:
         if isinstance(fact, int):
             return bool(spans_of[p.n][fact])
-        return fact not in checkable[p.n] or holds_name(p.folded, fact)
+        if fact not in checkable[p.n]:
+            return not spelt.get(fact) or p.n in spelt[fact]
+        return holds_name(p.folded, fact)
 
     # a capitalised word that only starts the sentence ("According") and no passage holds is
     # a plain word, not an invented name
