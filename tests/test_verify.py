@@ -230,6 +230,12 @@ def test_a_yes_or_no_answer_citing_another_passage_is_read_against_the_one_about
     # no passage about the question: still refused
     c = check("可以用水灭[32]。", question, waste)
     assert not c.verified and c.reason == "no passage is about what was asked", c.reason
+    # a question in another language shares no word with the passage: the yes or no is left to
+    # the confidence, cited to the passage in the other language
+    hotel = passage(35, "酒店不接待携带宠物的客人，导盲犬除外。")
+    c = check("No, pets are not allowed [35].", "Can I bring my dog to the Lanwan hotel?", hotel, parking)
+    assert c.verified and c.cites == [35] and c.support.cross_lingual, (c.reason, c.cites)
+    assert not check("No, pets are not allowed [34].", "Can I bring my dog to the hotel?", parking).verified
 
 
 def test_a_fact_cited_from_a_passage_about_another_year_moves_to_the_passage_that_fits() -> None:

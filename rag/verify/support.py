@@ -193,7 +193,13 @@ def check_sentence(
             # passage that is about the question, as a figure is looked for in every passage
             best = max(passages, key=lambda p: word_share(terms, p.folded))
             if word_share(terms, best.folded) < MIN_WORD_SHARE:
-                return _reject(body, cites, "no passage is about what was asked")
+                # a passage in another language than the question shares no words with it:
+                # its "no" cannot be read by word, and the confidence (the self-check reads
+                # both languages) decides
+                foreign = [p for p in cited or passages if cross[p.n]]
+                if not foreign:
+                    return _reject(body, cites, "no passage is about what was asked")
+                best = foreign[0]
         # the sentence the polarity is read from: the one with most of the question's words and
         # the answer's own ("周日…只开放急诊", not "周一至周五全天开放门诊", for "周日能看门诊吗")
         a, b = _span(best, spans_of[best.n], [], terms + novel.words)
@@ -208,7 +214,7 @@ def check_sentence(
         # "只开放急诊" says no to 门诊, in the passage and in the answer alike
         passage_no = passage_no or bool(_only_other(question, stated))
         says_no = says_no or bool(_only_other(question, body))
-        if says_no != passage_no:
+        if says_no != passage_no and not cross[best.n]:
             return _reject(body, [best.n], "says the opposite of the passage")
         chosen = [best]
     else:
