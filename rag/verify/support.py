@@ -259,8 +259,10 @@ def check_sentence(
     spans, primary, support, conflict = settle(chosen)
     # the cited passage states the facts about something else (the 2023 report's headline names
     # the team that was runner-up in 2024): another passage that states them all for what the
-    # question asks is the support, and the citation moves there
-    for other in sorted((p for p in single if p not in chosen), key=fit, reverse=True):
+    # question asks, and is as much about it, is the support, and the citation moves there
+    # (not to one less about it: 陪产假's 15天 is no support for a rejected 年休假 row)
+    moves = [p for p in single if p not in chosen and fit(p) >= fit(primary)]
+    for other in sorted(moves, key=fit, reverse=True):
         if not conflict:
             break
         settled = settle([other])
