@@ -1,6 +1,6 @@
-"""Chinese names spelt in Latin letters: "Lanwan" is 澜湾, "Li Zhuo" 李卓, "Bank of Jiangsu"
-names 江苏. A question or answer in English may name in pinyin what the passages write in
-characters; this finds the characters. Only spellings of two or more syllables count (one
+"""Chinese names spelt in Latin letters: "Lanwan" is 澜湾, "Li Zhuo" 李卓, "Chongqing" 重庆.
+A question or answer in English may name in pinyin what the passages write in characters;
+this finds the characters. Only spellings of two or more syllables count (one
 syllable spells too many characters), tones and spaces are ignored, and a character with
 several readings (行: hang, xing) matches by any of them."""
 
@@ -56,7 +56,7 @@ def spelt_in(name: str, text: str) -> str:
 
 def romanized_in(name: str, text: str) -> str:
     """The characters ``text`` writes for a Latin name: for the whole name ("Li Zhuo"), else for
-    the longest run of its words that it spells ("Hua Xia Bank" names 华夏, "Binjiang
+    the longest run of its words that it spells ("Lanwan Hotel" names 澜湾, "Binjiang
     International Marathon" 滨江)."""
     words = name.split()
     runs = [
