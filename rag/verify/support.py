@@ -127,7 +127,11 @@ def check_sentence(
     }
 
     # ...unless it is a Chinese name spelt in pinyin ("Li Zhuo"): held where its characters are
-    spelt = {n: {p.n for p in passages if cross[p.n] and romanized_in(n, p.folded)} for n in novel.names}
+    spelt = {
+        n: {p.n for p in passages if cross[p.n] and romanized_in(n, p.folded)}
+        for n in novel.names
+        if n.isascii()
+    }
 
     def holds(p: Passage, fact: int | str) -> bool:
         if isinstance(fact, int):
@@ -261,14 +265,14 @@ def check_sentence(
     # the team that was runner-up in 2024): another passage that states them all for what the
     # question asks, and is as much about it, is the support, and the citation moves there
     # (not to one less about it: 陪产假's 15天 is no support for a rejected 年休假 row)
-    moves = [p for p in single if p not in chosen and fit(p) >= fit(primary)]
-    for other in sorted(moves, key=fit, reverse=True):
-        if not conflict:
-            break
-        settled = settle([other])
-        if not settled[3]:
-            chosen = [other]
-            spans, primary, support, conflict = settled
+    if conflict:
+        moves = [p for p in single if p not in chosen and fit(p) >= fit(primary)]
+        for other in sorted(moves, key=fit, reverse=True):
+            settled = settle([other])
+            if not settled[3]:
+                chosen = [other]
+                spans, primary, support, conflict = settled
+                break
     if conflict:
         return _reject(
             body, [p.n for p in chosen], conflict, figures=figs, names=novel.names, support=support
