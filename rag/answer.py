@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from .confidence import Calibration, Evidence, best_case, best_judged, evidence, features
-from .context import Passage, select_passages
+from .context import Passage, Similar, select_passages
 from .errors import InputError
 from .generators import GenerationStats, Generator, Message
 from .lexicon import Lexicon
@@ -142,7 +142,7 @@ class _Run:
     evidence: Evidence
     calibration: Calibration
     started: float
-    similarity: Callable[[str], float] | None = None
+    similarity: Similar | None = None
     self_check: Callable[[SentenceCheck, str], float | None] | None = None
     generation: GenerationStats = field(default_factory=GenerationStats)  # filled as text is read
     timings: Timings = field(default_factory=Timings)
@@ -178,7 +178,7 @@ class _Run:
         self.pending.append(check)
         if not answers_the_type(self.pending, self.question):
             return []  # e.g. no figure yet for "how many": wait for the sentence that gives one
-        sim = self.similarity(check.window) if self.similarity is not None else 1.0
+        sim = self.similarity([check.window])[0] if self.similarity is not None else 1.0
         feats = features(self.evidence, check, True, sim, self.generation.certainty())
         if self.self_check is None:
             self.confidence = self.calibration.probability(feats)
@@ -273,7 +273,7 @@ class Tools:
     lexicon: Lexicon
     calibration: Calibration
     expand: Callable[[Question], str] | None = None
-    similarity: Callable[[Question], Callable[[str], float]] | None = None
+    similarity: Callable[[Question], Similar] | None = None
     cancel: threading.Event | None = None
 
 
@@ -284,8 +284,14 @@ def prepare(q: Question, tools: Tools, started: float, shared: list[Passage]) ->
     settings = tools.settings
     query = tools.expand(q) if tools.expand else q.query
     hits: list[Hit] = tools.retriever.retrieve(query, k=settings.top_k + 3)
+    similar = tools.similarity(q) if tools.similarity is not None else None
     passages = select_passages(
-        q, hits, tools.lexicon, max_passages=settings.context_passages, budget=settings.context_chars
+        q,
+        hits,
+        tools.lexicon,
+        max_passages=settings.context_passages,
+        budget=settings.context_chars,
+        similar=similar,
     )
     numbered = []
     for p in passages:
@@ -299,7 +305,7 @@ def prepare(q: Question, tools: Tools, started: float, shared: list[Passage]) ->
         numbered.append(same or p)
     run = _Run(q, numbered, evidence(q, hits, numbered, tools.lexicon), tools.calibration, started)
     run.shared = shared
-    run.similarity = tools.similarity(q) if tools.similarity is not None else None
+    run.similarity = similar
     if settings.self_check:
         run.self_check = _self_check(run, tools.generator)
     run.timings.retrieve = time.perf_counter() - t
@@ -364,7 +370,8 @@ def answer_one(original: str, run: _Run, hits: list[Hit], tools: Tools) -> Itera
     stats = run.generation
     notes: list[str] = []
     if run.kept:
-        others = select_passages(q, hits, lexicon, max_passages=len(hits), budget=10**6)
+        wide = len(hits)
+        others = select_passages(q, hits, lexicon, max_passages=wide, budget=10**6, similar=run.similarity)
         notes = conflict_notes(run.kept, passages, others, q, first_n=len(run.shared) + 1)
         run.shared += [p for p in passages if p not in run.shared]
         for note in notes:

@@ -22,7 +22,7 @@ from .answer import (
     validate_question,
 )
 from .confidence import Calibration
-from .context import Passage
+from .context import Passage, Similar
 from .generators import Generator
 from .lexicon import Lexicon
 from .normalize import to_traditional
@@ -43,7 +43,7 @@ def ask_stream(
     lexicon: Lexicon,
     calibration: Calibration,
     expand: Callable[[Question], str] | None = None,
-    similarity: Callable[[Question], Callable[[str], float]] | None = None,
+    similarity: Callable[[Question], Similar] | None = None,
     cancel: threading.Event | None = None,
 ) -> Iterator[StreamEvent]:
     """Yield the candidate passages (``list[Citation]``), then verified text, then the ``Answer``.

@@ -9,11 +9,12 @@ scores by the question's words it holds, each weighted by how specific it is in 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .figures import figures, matches, years
 from .lexicon import Lexicon
-from .normalize import LIST_ITEM_RE, fold, split_sentences
+from .normalize import LIST_ITEM_RE, fold, is_english, split_sentences
 from .question import Question
 from .types import Chunk, Hit
 
@@ -96,22 +97,44 @@ def sentence_score(sentence: str, question: Question, lexicon: Lexicon, given: s
     return score
 
 
-def _passage_for(hit: Hit, question: Question, lexicon: Lexicon, max_chars: int) -> Passage | None:
-    """The best sentence of a hit with its neighbours, numbered later."""
+Similar = Callable[[list[str]], list[float]]  # the embedder's similarity of the question and each text
+
+
+def _units(hit: Hit, max_chars: int) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """A hit's sentences, and the unit each is weighed in: a short line is read as one unit (a
+    table's row "套餐名称: 畅享99；……；流量: 60" names its item in one cell and the figure asked
+    for in another, and each cell is a sentence)."""
+    spans = split_sentences(hit.text)
+    return spans, [_unit(hit.text, span, max_chars) for span in spans]
+
+
+def _cross_lingual(question: Question, hit: Hit) -> bool:
+    """Is the hit written in another language than the question (an English question over a
+    Chinese report, or the other way round)? Then no sentence shares the question's words."""
+    return question.english != is_english(hit.text)
+
+
+def _passage_for(
+    hit: Hit, question: Question, lexicon: Lexicon, max_chars: int, meaning: dict[str, float] | None = None
+) -> Passage | None:
+    """The best sentence of a hit with its neighbours, numbered later. ``meaning`` (the
+    embedder's similarity of the question and each unit's text) is added to the units' scores
+    in a hit in another language than the question: it shares the question's figures, years
+    and Latin names ("2.3" of "tarsync 2.3是哪天发布的"), but not its words."""
     text = hit.text
-    spans = split_sentences(text)
+    spans, units = _units(hit, max_chars)
     if not spans:
         return None
-    # a short line is read as one unit: a table's row ("套餐名称: 畅享99；……；流量: 60") names
-    # its item in one cell and the figure asked for in another, and each cell is a sentence
-    units = [_unit(text, span, max_chars) for span in spans]
     chunk = hit.chunk
     given = fold(" ".join(x for x in (headline(chunk), chunk.heading, chunk.subject) if x))
     memo: dict[tuple[int, int], float] = {}
     for u in units:
         if u not in memo:
             line = text[u[0] : u[1]]
-            memo[u] = -1.0 if _in_label(line, given) else sentence_score(line, question, lexicon, given)
+            if _in_label(line, given):
+                memo[u] = -1.0
+            else:  # the meaning decides between sentences that share as much (often nothing)
+                memo[u] = sentence_score(line, question, lexicon, given) + (meaning or {}).get(line, 0.0)
     best = max(range(len(spans)), key=lambda i: (memo[units[i]], -i))
     members = [i for i, u in enumerate(units) if u == units[best]]
     lo, hi = members[0], members[-1]
@@ -257,14 +280,23 @@ def select_passages(
     max_passages: int = 4,
     max_chars: int = 160,
     budget: int = 400,
+    similar: Similar | None = None,
 ) -> list[Passage]:
     """Up to ``max_passages`` short passages within ``budget`` characters.
 
     Every name the question mentions gets the best-ranked passage that holds it first (a
     question about two things needs a passage for each); the rest of the budget goes to the
-    best hits. Passages that repeat an earlier one (overlapping chunks) are skipped.
+    best hits. Passages that repeat an earlier one (overlapping chunks) are skipped. With
+    ``similar``, the sentences of a hit in another language than the question are weighed by
+    their meaning (one call for all of them): "top scorer" finds "最佳射手" where no word does.
     """
-    candidates = [p for p in (_passage_for(h, question, lexicon, max_chars) for h in hits) if p]
+    meaning: dict[str, float] | None = None
+    foreign = [h for h in hits if _cross_lingual(question, h)]
+    if similar is not None and foreign:
+        lines = sorted({h.text[a:b] for h in foreign for a, b in _units(h, max_chars)[1]})
+        meaning = dict(zip(lines, similar(lines), strict=True))
+    found = (_passage_for(h, question, lexicon, max_chars, meaning if h in foreign else None) for h in hits)
+    candidates = [p for p in found if p]
     chosen: list[Passage] = []
     used = 0
 

@@ -135,6 +135,7 @@ def run(
                 pipeline.index.lexicon,
                 max_passages=pipeline.settings.context_passages,
                 budget=pipeline.settings.context_chars,
+                similar=pipeline.similarity(question),
             )
             row.in_prompt = float(has_keys(" ".join(p.prompt_text for p in given), item.keys))
         if not retrieval_only:

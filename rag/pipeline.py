@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +20,7 @@ from .answer import StreamEvent
 from .ask import ask_stream
 from .build import BuildReport, Progress, build_index
 from .confidence import Calibration, load_calibration
+from .context import Similar
 from .embed import Embedder, make_embedder
 from .generators import Generator
 from .generators.llama import LlamaGenerator
@@ -135,14 +136,20 @@ class Pipeline:
         terms = [t for t in self.aliases.terms(question.query) if t not in question.query]
         return f"{question.query} {' '.join(terms)}".strip()
 
-    def similarity(self, question: Question) -> Callable[[str], float]:
-        """The embedder's similarity of the question and a text (the question embedded once)."""
+    def similarity(self, question: Question) -> Similar:
+        """The embedder's similarity of the question and each of some texts (the question
+        embedded once, each text once)."""
         vector: list[np.ndarray] = []
+        known: dict[str, float] = {}
 
-        def score(text: str) -> float:
-            if not vector:
-                vector.append(self.embedder.embed_queries([question.folded])[0])
-            return float(vector[0] @ self.embedder.embed_passages([text])[0])
+        def score(texts: list[str]) -> list[float]:
+            new = [t for t in dict.fromkeys(texts) if t not in known]
+            if new:
+                if not vector:
+                    vector.append(self.embedder.embed_queries([question.folded])[0])
+                scores = self.embedder.embed_passages(new) @ vector[0]
+                known.update(zip(new, (float(x) for x in scores), strict=True))
+            return [known[t] for t in texts]
 
         return score
 

@@ -1,8 +1,9 @@
 """The passages the model reads: what dates and places a sentence taken from the middle of a document."""
 
-from rag.context import Passage, select_passages
+from rag.context import Passage, Similar, select_passages
+from rag.embed import E5Embedder
 from rag.lexicon import Lexicon
-from rag.question import read
+from rag.question import Question, read
 from rag.types import Chunk, Hit
 
 LEX = Lexicon()
@@ -271,3 +272,49 @@ def test_a_passage_that_cannot_reach_its_table_s_column_names_carries_them_in_it
     )
     (p,) = select_passages(read("总监住宿标准每晚多少钱？"), [Hit(chunk=rest, score=1.0)], LEX)
     assert p.label == "员工级别 | 一线城市（元/晚） | 其他城市（元/晚）", p.label
+
+
+def _meaning(e5: E5Embedder, q: Question) -> Similar:
+    def similar(texts: list[str]) -> list[float]:
+        return [float(x) for x in e5.embed_passages(texts) @ e5.embed_queries([q.folded])[0]]
+
+    return similar
+
+
+def test_a_passage_in_another_language_is_read_where_its_meaning_matches_the_question(e5: E5Embedder) -> None:
+    # no word of the question is in the passage, so its words choose nothing: the embedder's
+    # similarity of each sentence and the question does ("top scorer" is "最佳射手")
+    cases = [
+        (  # sport
+            "Who was the top scorer of the league this season?",
+            "本赛季共有12支球队参赛，全年比赛总观众人数达到18.6万人次，场均观众约1400人。"
+            "联赛组委会表示，下赛季将把参赛球队扩充到14支，并引入视频助理裁判。"
+            "冠军奖金为80万元，亚军奖金为40万元，季军奖金为20万元。"
+            "决赛在市体育中心举行，现场观众超过两万人，比赛通过本地电视台和网络平台同步直播。"
+            "青山队前锋李卓以19个进球获得最佳射手，东湖队门将孙泽获得最佳守门员。",
+            "最佳射手",
+        ),
+        (  # medicine
+            "Can I drink alcohol while taking this medicine?",
+            "本品为白色片，味微苦，请置于儿童不能接触的地方，密封保存于阴凉干燥处。"
+            "成人每次1片，若持续发热或疼痛，可间隔4至6小时重复用药一次，24小时内不得超过4片。"
+            "对本品过敏者禁用，过敏体质者慎用；本品性状发生改变时禁止使用；如正在使用其他药品，使用本品前请咨询医师或药师。"
+            "服药期间不得饮酒或饮用含有酒精的饮料，肝肾功能不全者慎用。",
+            "不得饮酒",
+        ),
+        (  # an employee handbook in English, asked in Chinese
+            "新员工的试用期有多长？",
+            "Please arrive at the reception desk on the 3rd floor at 9:30 am on your first day. "
+            "Bring a government-issued photo ID and your signed offer letter. "
+            "Laptops are replaced every 4 years, and monitors when they fail. "
+            "Your building badge is printed on your first day; reception issues a visitor pass until then. "
+            "The probation period is 3 months for all full-time employees.",
+            "probation period",
+        ),
+    ]
+    for question, text, answer in cases:
+        q = read(question)
+        (blind,) = select_passages(q, [hit(text, title="t")], LEX)
+        (p,) = select_passages(q, [hit(text, title="t")], LEX, similar=_meaning(e5, q))
+        assert answer in p.text, (question, p.text)
+        assert answer not in blind.text, (question, blind.text)  # words alone miss it
