@@ -370,8 +370,7 @@ def answer_one(original: str, run: _Run, hits: list[Hit], tools: Tools) -> Itera
     stats = run.generation
     notes: list[str] = []
     if run.kept:
-        wide = len(hits)
-        others = select_passages(q, hits, lexicon, max_passages=wide, budget=10**6, similar=run.similarity)
+        others = select_passages(q, hits, lexicon, max_passages=len(hits), budget=10**6)
         notes = conflict_notes(run.kept, passages, others, q, first_n=len(run.shared) + 1)
         run.shared += [p for p in passages if p not in run.shared]
         for note in notes:

@@ -291,7 +291,9 @@ def select_passages(
     their meaning (one call for all of them): "top scorer" finds "最佳射手" where no word does.
     """
     meaning: dict[str, float] | None = None
-    foreign = [h for h in hits if _cross_lingual(question, h)]
+    # the best-ranked hits fill the prompt: embedding every sentence of all of them would cost
+    # a second before the first word (the sentences of eight news chunks)
+    foreign = [h for h in hits if _cross_lingual(question, h)][:max_passages]
     if similar is not None and foreign:
         lines = sorted({h.text[a:b] for h in foreign for a, b in _units(h, max_chars)[1]})
         meaning = dict(zip(lines, similar(lines), strict=True))
