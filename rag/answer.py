@@ -99,9 +99,10 @@ def build_messages(question: Question, passages: list[Passage]) -> list[Message]
     ]
 
 
-def check_messages(passage: str, question: str, answer: str) -> list[Message]:
+def check_messages(passage: str, question: str, answer: str | None) -> list[Message]:
     """The self-check: the cited passage alone, the question and the answer, in a fresh context
-    (the fixed instructions come first, so their KV state is reused)."""
+    (the fixed instructions come first, so their KV state is reused). For a yes or no, the
+    question alone: shown "不能用水灭", the model's "是" mixes "it is stated" with "it is yes"."""
     return [
         {"role": "system", "content": message("check_system")},
         {"role": "user", "content": render_check(passage, question, answer)},
@@ -213,9 +214,12 @@ def _self_check(run: _Run, generator: Generator) -> Callable[[SentenceCheck, str
         if passage is None:
             return None
         started = time.perf_counter()
-        messages = check_messages(passage.prompt_text, run.question.query, answer)
+        yesno = check.affirms is not None
+        messages = check_messages(passage.prompt_text, run.question.query, None if yesno else answer)
         value = generator.yes_probability(messages, message("check_yes"), message("check_no"))
         run.timings.self_check += time.perf_counter() - started
+        if value is not None and check.affirms is False:
+            return 1.0 - value  # the model's "no" to the question agrees with the answer's
         return value
 
     return judge

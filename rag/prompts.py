@@ -44,10 +44,12 @@ def message(key: str) -> str:
         raise ConfigError(f"{PROMPTS_DIR / 'messages.json'} lacks {key!r}") from exc
 
 
-def render_check(passage: str, question: str, answer: str) -> str:
-    """The self-check's question: does the passage state this answer to this question?"""
+def render_check(passage: str, question: str, answer: str | None) -> str:
+    """The self-check's question: does the passage state this answer to this question? With no
+    answer (a yes or no), the question itself, to be answered from the passage alone."""
+    name = "check.txt" if answer is not None else "check_yesno.txt"
     try:
-        template = Template(_read("check.txt"))
-        return template.substitute(passage=passage, question=question, answer=answer).strip()
+        template = Template(_read(name))
+        return template.substitute(passage=passage, question=question, answer=answer or "").strip()
     except (KeyError, ValueError) as exc:
-        raise ConfigError(f"{PROMPTS_DIR / 'check.txt'} has a bad placeholder: {exc}") from exc
+        raise ConfigError(f"{PROMPTS_DIR / name} has a bad placeholder: {exc}") from exc

@@ -3,13 +3,17 @@ import re
 import pytest
 
 from rag.confidence import load_calibration
+from rag.context import Passage
 from rag.embed import E5Embedder
 from rag.errors import InputError
 from rag.index import Index
+from rag.lexicon import Lexicon
 from rag.pipeline import Pipeline
 from rag.prompts import system_prompt
+from rag.question import read
 from rag.settings import Settings
-from rag.types import Answer, Citation
+from rag.types import Answer, Chunk, Citation, Hit
+from rag.verify import check_sentence
 from tests.fakes import ScriptedGenerator
 
 
@@ -240,6 +244,34 @@ def test_a_self_check_that_says_no_lowers_the_confidence_below_the_threshold(mak
     no._calibration = no.calibration.model_copy(update={"threshold": (high + low) / 2})
     yes._calibration = no.calibration
     assert not yes.ask(question).abstained and no.ask(question).abstained
+
+
+def test_a_yes_or_no_is_checked_by_the_model_answering_the_question_from_the_passage() -> None:
+    # shown the answer "不能……", the model's "是" (it is stated) mixes with "是" (yes); asked the
+    # question alone, its "否" agrees with a "no" answer and its "是" with a "yes"
+    from rag.answer import _Run, _self_check
+    from rag.confidence import Evidence, load_calibration
+
+    # the model says P("是") = 0.2 to both questions: it agrees with a "no", not with a "yes"
+    for text, question, reply, affirms, judged in (
+        ("电器起火时须先切断电源，不得用水扑救。", "电器起火能用水扑救吗？", "不能用水扑救[1]。", False, 0.8),
+        ("实验结束后须关闭水电并锁好门窗。", "实验结束后要关闭水电吗？", "要关闭水电[1]。", True, 0.2),
+    ):
+        chunk = Chunk(
+            chunk_id="lab#000", doc_id="lab", title="实验室安全守则", text=text, start=0, end=len(text)
+        )
+        cited = Passage(n=1, hit=Hit(chunk=chunk, score=1.0), text=text, start=0, end=len(text))
+        cited.sentences = [(a, b) for a, b, _ in cited.sentence_texts()]
+        q = read(question)
+        check = check_sentence(reply, [cited], q, Lexicon())
+        assert check.verified and check.affirms is affirms, (reply, check.reason)
+        generator = ScriptedGenerator("")
+        generator.judgement = 0.2
+        run = _Run(q, [cited], Evidence(0.9, 1.0, 1.0, [], False), load_calibration(), 0.0)
+        assert _self_check(run, generator)(check, check.text) == pytest.approx(judged)
+        ((_system, user),) = generator.checks
+        assert question in user["content"] and text in user["content"]
+        assert check.text not in user["content"]  # the answer is not shown
 
 
 def test_with_the_self_check_off_the_model_is_not_asked(make, seed_settings: Settings) -> None:

@@ -332,6 +332,29 @@ def test_a_yes_or_no_answer_must_agree_with_the_passage() -> None:
     assert not c.verified
 
 
+def test_a_yes_or_no_answer_says_whether_it_answers_yes_to_the_question() -> None:
+    # what the self-check compares with the model's own yes or no: the answer's "no" counts
+    # against the question's own, so "是的，全楼禁烟" says yes to "全楼禁烟吗"
+    fire = passage(30, "电器起火时须先切断电源，不得用水扑救。")  # lab safety
+    smoke = passage(31, "全楼禁烟，在客房内吸烟将收取500元清洁费。停车场对住店客人免费开放。")  # hotel
+    allergy = passage(14, "【禁忌】青霉素过敏及青霉素皮肤试验阳性患者禁用。")  # medicine
+    race = passage(21, "本届城市马拉松设男子组、女子组和公开组，报名截止日为3月1日。")  # sport
+    english = passage(15, "The vacuum does not support 5 GHz Wi-Fi networks.")
+    cases = [
+        ("不能用水扑救[30]。", "电器起火能用水扑救吗？", fire, False),
+        ("是的，酒店全楼禁烟[31]。", "酒店全楼禁烟吗？", smoke, True),
+        ("停车场对住店客人免费[31]。", "停车场对住店客人免费吗？", smoke, True),
+        ("青霉素过敏的人不能用阿莫西林[14]。", "青霉素过敏的人能用阿莫西林吗？", allergy, False),
+        ("本届比赛有女子组[21]。", "本届城市马拉松有没有女子组？", race, True),
+        ("No, it cannot use 5 GHz Wi-Fi [15].", "Can the vacuum use 5 GHz Wi-Fi?", english, False),
+    ]
+    for sentence, question, p, yes in cases:
+        c = check(sentence, question, p)
+        assert c.verified and c.affirms is yes, (sentence, c.reason, c.affirms)
+    # an answer that is no yes or no has none
+    assert check("成人一次0.5克[3]。", "阿莫西林成人一次吃多少？", MED).affirms is None
+
+
 def test_ordinals_and_counts_written_in_chinese_are_figures() -> None:
     race = passage(16, "小组赛结束后，中国女篮以4胜1负排名第二。美联储预计加息四次。")
     assert check("中国女篮排名第二[16]。", "中国女篮小组赛最终排名？", race).verified

@@ -73,6 +73,7 @@ class SentenceCheck:
     window: str = ""  # the supporting sentences with their context, folded
     primary: int = 0  # the cited passage whose sentence supports it best
     refusal: bool = False
+    affirms: bool | None = None  # a yes or no: does it say yes to the question (None: no yes/no)
 
     @property
     def facts(self) -> list[str]:
@@ -105,6 +106,7 @@ def check_sentence(
     # is compared with a Chinese passage as a Chinese answer's would be, not waved through
     english = is_english(body) and (question.english or bool(novel.words))
     yesno = question.asks == "yesno" and not figs and not novel.names
+    affirms: bool | None = None
     if not figs and not novel.names and not novel.words and not yesno:
         # a name may join the question's words ("诺安AI助手"); a way or a cause never does:
         # "按键无反应" restates "按键按了没有反应怎么办" although a table's row says it so
@@ -220,6 +222,7 @@ def check_sentence(
         says_no = says_no or bool(_only_other(question, body))
         if says_no != passage_no and not cross[best.n]:
             return _reject(body, [best.n], "says the opposite of the passage")
+        affirms = says_no == _asks_no(question)  # "是的，全楼禁烟" says yes to "全楼禁烟吗"
         chosen = [best]
     else:
         pool = cited or passages
@@ -287,7 +290,17 @@ def check_sentence(
         support=support,
         window=window(primary, spans[primary.n]),
         primary=primary.n,
+        affirms=affirms,
     )
+
+
+def _asks_no(question: Question) -> bool:
+    """Does the question itself hold a negation ("全楼禁烟吗", "Isn't it free?"), its yes/no
+    words ("有没有", "能不能", "是否") aside?"""
+    folded = question.folded
+    for w in sorted(LANG.asks["yesno"], key=len, reverse=True):
+        folded = folded.replace(w, " ")
+    return negated(folded)
 
 
 def _only_other(question: Question, sentence: str) -> str:
