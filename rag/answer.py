@@ -158,7 +158,7 @@ class _Run:
     shared: list[Passage] = field(default_factory=list)  # every passage numbered so far
 
     def render(self, check: SentenceCheck) -> str:
-        text = check.text + "".join(f"[{n}]" for n in check.cites)
+        text = _glossed(check.text, check.glosses) + "".join(f"[{n}]" for n in check.cites)
         text = _end_sentence(text, self.question.english)
         return (" " if self.question.english and self.kept else "") + text
 
@@ -203,6 +203,17 @@ class _Run:
             self.kept.append(c)
         self.pending = []
         return out
+
+
+def _glossed(text: str, glosses: dict[str, str]) -> str:
+    """The sentence with the passage's characters after each Latin name spelt from them, at its
+    first mention: "Li Zuo (李卓)" (names are folded to lower case, the text is not)."""
+    for name, chars in glosses.items():
+        words = r"\s+".join(re.escape(w) for w in name.split())
+        found = re.search(rf"(?<![A-Za-z]){words}(?![A-Za-z])", text, re.IGNORECASE)
+        if found:
+            text = f"{text[: found.end()]} ({chars}){text[found.end() :]}"
+    return text
 
 
 def _self_check(run: _Run, generator: Generator) -> Callable[[SentenceCheck, str], float | None]:

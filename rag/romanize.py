@@ -66,3 +66,49 @@ def romanized_in(name: str, text: str) -> str:
         for j in [i + n]
     ]
     return next((found for run in runs if (found := spelt_in(run, text))), "")
+
+
+_MIN_FUZZY_LETTERS = 5  # a shorter spelling one letter off matches too many characters
+_MAX_SPELLINGS = 32  # readings combined per run of characters (heteronyms multiply)
+
+
+def written_as(name: str, text: str) -> str:
+    """The characters of ``text`` that a Latin name of a person, place or team spells, allowing
+    one letter wrong, missing or extra in a spelling of five letters or more: a model writing
+    English mis-spells pinyin ("Li Zuo" for 李卓, "zh" read "z"), and the characters are what
+    the passage and a reader can check. "" when none, or when two runs spell it equally well."""
+    letters = re.sub(r"[^a-z]", "", name.lower())
+    if len(letters) < _MIN_LETTERS or not name.isascii():
+        return ""
+    exact = spelt_in(name, text)
+    if exact or len(letters) < _MIN_FUZZY_LETTERS:
+        return exact
+    found: set[str] = set()
+    for run in _RUN_RE.finditer(text):
+        chars = run.group(0)
+        for start in range(len(chars) - 1):
+            for end in range(start + 2, min(len(chars), start + 4) + 1):
+                piece = chars[start:end]
+                if piece not in LANG.stop and any(_near(letters, s) for s in _spellings(piece)):
+                    found.add(piece)
+    return next(iter(found)) if len(found) == 1 else ""
+
+
+def _spellings(chars: str) -> list[str]:
+    out = [""]
+    for c in chars:
+        readings = _readings(c)
+        if not readings:
+            return []
+        out = [s + r for s in out for r in readings][:_MAX_SPELLINGS]
+    return out
+
+
+def _near(a: str, b: str) -> bool:
+    """Are the two strings at most one edit apart (a letter changed, dropped or added)?"""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = next((k for k, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), len(a))
+    return a[i + (len(a) == len(b)) :] == b[i + 1 :]

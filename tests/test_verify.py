@@ -355,6 +355,22 @@ def test_a_yes_or_no_answer_says_whether_it_answers_yes_to_the_question() -> Non
     assert check("成人一次0.5克[3]。", "阿莫西林成人一次吃多少？", MED).affirms is None
 
 
+def test_an_english_answer_shows_the_characters_of_a_name_it_spells_from_a_chinese_passage() -> None:
+    from rag.answer import _glossed
+
+    scorer = passage(1, "本赛季共有12支球队参赛。青山队前锋李卓以19个进球获得最佳射手。")  # sport
+    c = check("The top scorer was Li Zuo, with 19 goals [1].", "Who was the top scorer?", scorer)
+    assert c.verified and c.glosses == {"li zuo": "李卓"}, (c.reason, c.glosses)
+    assert _glossed(c.text, c.glosses) == "The top scorer was Li Zuo (李卓), with 19 goals."
+    director = passage(2, "第十二届海湾电影节闭幕，许岚凭借《灯塔》获得最佳导演。")  # film
+    c = check("Best director went to Xu Lang [2].", "Who won best director at the festival?", director)
+    assert c.verified and c.glosses == {"xu lang": "许岚"}, (c.reason, c.glosses)
+    # a Chinese answer, or an English answer from an English passage, has nothing to add
+    assert not check("最佳射手是李卓[1]。", "最佳射手是谁？", scorer).glosses
+    squad = passage(3, "The top scorer was Li Zhuo of Qingshan with 19 goals.")
+    assert not check("Li Zhuo scored 19 goals [3].", "Who was the top scorer?", squad).glosses
+
+
 def test_ordinals_and_counts_written_in_chinese_are_figures() -> None:
     race = passage(16, "小组赛结束后，中国女篮以4胜1负排名第二。美联储预计加息四次。")
     assert check("中国女篮排名第二[16]。", "中国女篮小组赛最终排名？", race).verified

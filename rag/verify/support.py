@@ -32,7 +32,7 @@ from ..language import LANG
 from ..lexicon import Lexicon, cut
 from ..normalize import CJK, CJK_RE, fold, is_english
 from ..question import Question
-from ..romanize import romanized_in
+from ..romanize import romanized_in, written_as
 from .frames import listed_instead, substituted
 from .markers import is_refusal, parse_markers
 from .names import holds_name, holds_word, look_alike, negated, novel_words, recombined_name, word_share
@@ -74,6 +74,7 @@ class SentenceCheck:
     primary: int = 0  # the cited passage whose sentence supports it best
     refusal: bool = False
     affirms: bool | None = None  # a yes or no: does it say yes to the question (None: no yes/no)
+    glosses: dict[str, str] = field(default_factory=dict)  # Latin name -> the passage's characters
 
     @property
     def facts(self) -> list[str]:
@@ -291,7 +292,20 @@ def check_sentence(
         window=window(primary, spans[primary.n]),
         primary=primary.n,
         affirms=affirms,
+        glosses=_glosses(body, novel.names, [p for p in chosen if cross[p.n]]),
     )
+
+
+def _glosses(body: str, names: list[str], foreign: list[Passage]) -> dict[str, str]:
+    """The characters a Chinese passage writes for each Latin name of an English answer that
+    spells them ("Li Zuo" -> 李卓, one letter off): shown beside the name, they are what the
+    reader can find in the source, whatever the model's spelling."""
+    out: dict[str, str] = {}
+    for name in (n for n in names if n.isascii()):
+        chars = next((c for p in foreign if (c := written_as(name, p.text))), "")
+        if chars and chars not in body:
+            out[name] = chars
+    return out
 
 
 def _asks_no(question: Question) -> bool:
