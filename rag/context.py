@@ -287,8 +287,9 @@ def select_passages(
     Every name the question mentions gets the best-ranked passage that holds it first (a
     question about two things needs a passage for each); the rest of the budget goes to the
     best hits. Passages that repeat an earlier one (overlapping chunks) are skipped. With
-    ``similar``, the sentences of a hit in another language than the question are weighed by
-    their meaning (one call for all of them): "top scorer" finds "最佳射手" where no word does.
+    ``similar``, the sentences of the best-ranked hits in another language than the question
+    (as many as there may be passages) are weighed by their meaning too, in one call: "top
+    scorer" finds "最佳射手" where no word does.
     """
     meaning: dict[str, float] | None = None
     # the best-ranked hits fill the prompt: embedding every sentence of all of them would cost
