@@ -23,7 +23,7 @@ from .errors import InputError
 from .generators import GenerationStats, Generator, Message
 from .lexicon import Lexicon
 from .normalize import to_traditional
-from .prompts import message, render_check, render_user, system_prompt
+from .prompts import language_line, localized, message, render_check, render_user, system_prompt
 from .question import Question
 from .retrieve import Retriever
 from .settings import Settings
@@ -86,7 +86,7 @@ def _passage_block(passages: list[Passage]) -> str:
 
 def build_messages(question: Question, passages: list[Passage]) -> list[Message]:
     """The fixed instructions first (their KV cache is reused), then passages and question."""
-    language = message("language_en") if question.english else ""
+    language = language_line(question.lang)
     conversation = ""
     for prev_q, prev_a in question.previous:
         key = "conversation_en" if question.english else "conversation_zh"
@@ -257,7 +257,7 @@ def _complete(buffer: str, final: bool) -> tuple[list[str], str]:
 
 
 def _abstain(run: _Run, question_text: str, reason: str, raw: str = "") -> Answer:
-    text = message("abstain_en" if run.question.english else "abstain_zh")
+    text = localized("abstain", run.question.lang, run.question.english)
     if run.question.traditional:
         text = to_traditional(text)
     run.timings.total = time.perf_counter() - run.started

@@ -26,7 +26,7 @@ from .context import Passage, Similar
 from .generators import Generator
 from .lexicon import Lexicon
 from .normalize import to_traditional
-from .prompts import message
+from .prompts import localized
 from .question import Question, parts, read, resolve
 from .retrieve import Retriever
 from .settings import Settings
@@ -91,7 +91,7 @@ def ask_stream(
 
 
 def _part_refusal(part: Question, whole: Question) -> str:
-    text = message("part_abstain_en" if whole.english else "part_abstain_zh").format(part=part.text)
+    text = localized("part_abstain", whole.lang, whole.english).format(part=part.text)
     return to_traditional(text) if whole.traditional else text
 
 
@@ -131,7 +131,7 @@ def _joined(
     )
     reasons = [f"{s.text}: {a.reason}" for s, a in zip(subs, answers, strict=False) if a.abstained]
     if not kept:
-        text = message("abstain_en" if q.english else "abstain_zh")
+        text = localized("abstain", q.lang, q.english)
         timings.first_text = timings.first_text or timings.total
         return joined.model_copy(
             update={

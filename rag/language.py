@@ -23,6 +23,23 @@ class FollowupMarkers(BaseModel):
     other: list[str]
 
 
+class OtherLanguage(BaseModel):
+    """A language written in Latin letters other than English: enough of its grammar to read a
+    question asked in it."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    name: str  # in English, for the prompt's "Answer in French."
+    letters: str  # letters that mark it among the others (ñ, ß, ã)
+    capitalised_nouns: bool  # every noun starts with a capital: a lone capitalised word is no name
+    name_particles: list[str]  # small words inside a name: "de" of "Centro de Salud"
+    stopwords: list[str]
+    asks: dict[str, list[str]]
+    yesno_leads: list[str]  # first words of a yes or no question
+    yesno_anywhere: list[str]  # words that mark one wherever they stand ("est-il")
+    negations: list[str]
+
+
 class Language(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
@@ -56,6 +73,7 @@ class Language(BaseModel):
     comparison: list[str]  # words that ask about the things together (相比, 总共, which)
     identity_tags: list[str]  # proper tags that name one person, place or organisation
     noun_tags: list[str]
+    languages: dict[str, OtherLanguage]  # by ISO 639-1 code
 
     @cached_property
     def stop(self) -> frozenset[str]:
@@ -65,9 +83,48 @@ class Language(BaseModel):
     def question_words(self) -> frozenset[str]:
         return frozenset(w for words in self.asks.values() for w in words)
 
+    def stop_for(self, lang: str) -> frozenset[str]:
+        """The stop words of a question in ``lang``: English's, and its own."""
+        other = self.languages.get(lang)
+        return self.stop | frozenset(other.stopwords) if other else self.stop
+
+    def asks_for(self, lang: str) -> dict[str, list[str]]:
+        """The question words by what they ask for: Chinese and English, and ``lang``'s."""
+        other = self.languages.get(lang)
+        if other is None:
+            return self.asks
+        return {kind: words + other.asks.get(kind, []) for kind, words in self.asks.items()}
+
+    def negations_for(self, lang: str) -> list[str]:
+        other = self.languages.get(lang)
+        return self.negations + other.negations if other else self.negations
+
     @cached_property
     def refusal_re(self) -> re.Pattern[str]:
         return re.compile("|".join(f"(?:{p})" for p in self.refusal))
+
+
+_KANA_RE = re.compile(r"[\u3040-\u30ff]")
+_WORD_RE = re.compile(r"[a-z\u00df-\u00f6\u00f8-\u00ff\u0153]+(?:-[a-z\u00df-\u00f6\u00f8-\u00ff]+)*")
+
+
+def detect(text: str, latin: bool) -> str:
+    """The language of a question: "ja" where it has kana, "zh" for other text not in Latin
+    letters, else the Latin-lettered language whose function words and own letters it uses
+    most, English on a tie. ``latin``: the text is written in Latin letters."""
+    if _KANA_RE.search(text):
+        return "ja"
+    if not latin:
+        return "zh"
+    low = text.lower()
+    words = _WORD_RE.findall(low)
+    best, score = "en", float(sum(1 for w in words if w in LANG.stop))
+    for code, other in LANG.languages.items():
+        own = frozenset(other.stopwords)
+        s = sum(1 for w in words if w in own) + 2 * sum(1 for ch in low if ch in other.letters)
+        if s > score:
+            best, score = code, s
+    return best
 
 
 def load_language(path: Path = LANGUAGE_FILE) -> Language:

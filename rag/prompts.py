@@ -8,6 +8,7 @@ from pathlib import Path
 from string import Template
 
 from .errors import ConfigError
+from .language import LANG
 
 PROMPTS_DIR = Path(__file__).parent / "data" / "prompts"
 
@@ -42,6 +43,24 @@ def message(key: str) -> str:
         return str(json.loads(_read("messages.json"))[key])
     except (KeyError, ValueError) as exc:
         raise ConfigError(f"{PROMPTS_DIR / 'messages.json'} lacks {key!r}") from exc
+
+
+def localized(key: str, lang: str, latin: bool) -> str:
+    """The message ``key`` in the question's language: ``key_<lang>`` where the messages have
+    it, else English for a language in Latin letters and Chinese for any other."""
+    messages = json.loads(_read("messages.json"))
+    own = messages.get(f"{key}_{lang}")
+    return str(own) if own is not None else message(f"{key}_en" if latin else f"{key}_zh")
+
+
+def language_line(lang: str) -> str:
+    """What the question's language asks of the answer, after the question: nothing for
+    Chinese (the instructions are Chinese), else to answer in that language."""
+    if lang == "zh":
+        return ""
+    if lang in ("en", "ja"):
+        return message(f"language_{lang}")
+    return message("language_other").format(name=LANG.languages[lang].name)
 
 
 def render_check(passage: str, question: str, answer: str | None) -> str:

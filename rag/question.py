@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import cache
 
 from .entities import latin_names, proper_words, quoted
 from .figures import Figure, figures, years
-from .language import LANG
+from .language import LANG, detect
 from .lexicon import is_content, tag
-from .normalize import CJK_RE, fold, is_english, is_traditional
+from .normalize import CJK_RE, LATIN, fold, is_english, is_traditional
 
 _END_PUNCT = "？?。.！!；; "
 
@@ -31,7 +32,7 @@ class Question:
 
     text: str  # as the user typed it
     query: str  # self-contained: what retrieval and the model see
-    english: bool
+    english: bool  # written in Latin letters (English, or another language that uses them)
     traditional: bool
     asks: str  # who, when, where, quantity, how, why, yesno, which or what
     names: tuple[str, ...]  # proper names, Latin names, titles: the entities it is about
@@ -42,10 +43,28 @@ class Question:
     focus: tuple[str, ...]  # the words next to the question word: the measure asked about
     exclude: tuple[str, ...] = ()  # names the user asked to leave out ("其他公司呢")
     previous: tuple[tuple[str, str], ...] = field(default=())  # the turn it was resolved with
+    lang: str = "zh"  # zh, en, ja or another language written in Latin letters (fr, de, es...)
 
     @property
     def folded(self) -> str:
         return fold(self.query)
+
+    @property
+    def stop(self) -> frozenset[str]:
+        """The function words of its language (English's too, for any language)."""
+        return LANG.stop_for(self.lang)
+
+    @property
+    def capitalised_nouns(self) -> bool:
+        """Does its language capitalise every noun (German)?"""
+        other = LANG.languages.get(self.lang)
+        return other is not None and other.capitalised_nouns
+
+    @property
+    def name_particles(self) -> frozenset[str]:
+        """Small words inside a name in its language ("de" of "Centro de Salud"); none in English."""
+        other = LANG.languages.get(self.lang)
+        return frozenset(other.name_particles) if other else frozenset()
 
     @property
     def constraints(self) -> tuple[str, ...]:
@@ -57,14 +76,21 @@ class Question:
         return bool(self.previous)
 
 
-def asks_of(folded: str, english: bool) -> str:
+@cache
+def _asks_folded(lang: str) -> list[list[str]]:
+    """The question words of each kind, as folded text writes them (誰 as 谁, 何時 as 何时)."""
+    return [[fold(w) for w in words] for words in LANG.asks_for(lang).values()]
+
+
+def asks_of(folded: str, english: bool, lang: str = "en") -> str:
     """The kind of answer a question wants, from its question words: the first kind in the
     data's order that has a match, a match inside a longer one not counting ("几" inside
     "哪几家" asks which, not how many), nor one that a longer or earlier one overlaps."""
     found: list[tuple[int, int, int]] = []  # (kind's place, start, end)
-    for place, words in enumerate(LANG.asks.values()):
+    for place, words in enumerate(_asks_folded(lang)):
         for w in words:
-            pattern = rf"(?<![a-z]){re.escape(w)}(?![a-z])" if english or w.isascii() else re.escape(w)
+            whole = english or w.isascii()
+            pattern = rf"(?<![{LATIN}]){re.escape(w)}(?![{LATIN}])" if whole else re.escape(w)
             found += [(place, m.start(), m.end()) for m in re.finditer(pattern, folded)]
     inside = {f for f in found for g in found if g[1] <= f[1] and f[2] <= g[2] and g[2] - g[1] > f[2] - f[1]}
     # of two that overlap, the longer counts ("在哪一天" asks when), else the one read first
@@ -80,8 +106,13 @@ def asks_of(folded: str, english: bool) -> str:
     kinds = list(LANG.asks)
     if found:
         return kinds[min(place for place, *_ in set(found) - inside)]
-    first = re.match(r"\s*([a-z]+)", folded)
-    if english and first and first.group(1) in LANG.yesno_leads_en:
+    first = re.match(rf"[\s¿¡]*([{LATIN}]+)", folded)
+    other = LANG.languages.get(lang)
+    leads = other.yesno_leads if other else LANG.yesno_leads_en
+    if english and first and first.group(1) in leads:
+        return "yesno"
+    words = re.findall(rf"[{LATIN}]+(?:-[{LATIN}]+)*", folded)
+    if other and any(w in other.yesno_anywhere for w in words):  # "le musée est-il ouvert"
         return "yesno"
     return "what"
 
@@ -122,11 +153,18 @@ def read(text: str, query: str | None = None) -> Question:
     query = query if query is not None else text
     folded = fold(query)
     english = is_english(query)
+    lang = detect(query, english)
+    stop = LANG.stop_for(lang)
     tagged = tag(folded)
     figs = figures(folded, folded=True)
     yrs = sorted(years(figs))
     other_figs = tuple(f for f in figs if not (f.kind == "date" and f.date[1] is None and f.date[0] in yrs))
-    found = _dedupe(quoted(query) + latin_names(query) + proper_words(tagged))
+    other = LANG.languages.get(lang)
+    nouns, particles = (
+        (other.capitalised_nouns, frozenset(other.name_particles)) if other else (False, frozenset())
+    )
+    latin = latin_names(query, stop=stop, nouns=nouns, particles=particles)
+    found = _dedupe(quoted(query) + latin + proper_words(tagged))
     # a month's name belongs to its date ("April 8, 2025"): the figure carries it
     found = tuple(n for n in found if not any(n in f.text and n != f.text for f in figs))
     names = tuple(sorted(found, key=lambda n: (folded.find(n) % (len(folded) + 1), -len(n))))
@@ -136,8 +174,8 @@ def read(text: str, query: str | None = None) -> Question:
         for w, flag in tagged
         if is_content(w) and w not in LANG.question_words and not flag.startswith("m") and not w.isdigit()
     ]
-    if english:  # English content words are the Latin words outside the stop list
-        content = [w for w in re.findall(r"[a-z][a-z0-9\-]+", folded) if w not in LANG.stop]
+    if english:  # the content words of a question in Latin letters: those outside the stop list
+        content = [w for w in re.findall(rf"[{LATIN}][{LATIN}0-9\-]+", folded) if w not in stop]
     # words inside a name (踏, 冰逐梦 of 踏冰逐梦) add nothing to it
     content = [w for w in content if not any(w != n and w in n for n in names)]
     terms = _dedupe(list(names) + content)
@@ -145,14 +183,15 @@ def read(text: str, query: str | None = None) -> Question:
         text=text,
         query=query,
         english=english,
-        traditional=is_traditional(text),
-        asks=asks_by_ending(asks_of(folded, english), content),
+        traditional=lang == "zh" and is_traditional(text),
+        asks=asks_by_ending(asks_of(folded, english, lang), content),
         names=names,
         titles=_dedupe(quoted(query)),
         years=tuple(yrs),
         figures=other_figs,
         terms=terms,
         focus=_focus(tagged, content) if not english else tuple(content[-2:]),
+        lang=lang,
     )
 
 

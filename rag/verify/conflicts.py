@@ -6,7 +6,7 @@ from ..context import Passage
 from ..figures import Figure, figures, matches
 from ..language import LANG
 from ..normalize import fold
-from ..prompts import message
+from ..prompts import localized
 from ..question import Question
 from .names import holds_name
 from .support import SentenceCheck
@@ -53,8 +53,8 @@ def conflict_notes(
                 if p not in passages:
                     p.n, next_n = next_n, next_n + 1
                     passages.append(p)
-                key = "conflict_en" if question.english else "conflict_zh"
-                notes.append(message(key).format(value=spoken(date, question.english), cite=f"[{p.n}]"))
+                note = localized("conflict", question.lang, question.english)
+                notes.append(note.format(value=spoken(date, question.english), cite=f"[{p.n}]"))
                 given.append(date)
                 cited_docs.add(p.hit.doc_id)
     return notes

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from ..language import LANG
 from ..lexicon import tag
-from ..normalize import CJK_RE, fold
+from ..normalize import CJK_RE, LATIN, fold
 from ..question import Question
 from .names import holds_name, look_alike
 
@@ -40,7 +40,7 @@ def substituted(question: Question, clause: str) -> str:
             right = _anchor(asked[hi:])
             ends = hi == len(asked) or not _WORD_RE.match(asked[hi])
             for gap in _gaps(stated, before, right, ends):
-                if _rival(gap, t, question.names, right) and (right or look_alike("".join(gap), t)):
+                if _rival(gap, t, question, right) and (right or look_alike("".join(gap), t)):
                     return f"about {''.join(gap)}, not {t}"
     return ""
 
@@ -105,7 +105,7 @@ def _gaps(stated: list[str], before: list[str], right: list[str], ends: bool) ->
 
 
 _MAX_GAP = 6  # tokens between the frame's two sides: a name, not a clause
-_TOKEN_RE = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?|\S")
+_TOKEN_RE = re.compile(f"[{LATIN}0-9]+(?:\\.[0-9]+)?|\\S")
 _WORD_RE = re.compile(r"\w")  # a token that is no punctuation
 
 
@@ -137,7 +137,7 @@ def _anchor(tokens: list[str]) -> list[str]:
     return []
 
 
-def _rival(gap: list[str], term: str, names: tuple[str, ...], right: list[str]) -> bool:
+def _rival(gap: list[str], term: str, question: Question, right: list[str]) -> bool:
     """Does the gap name another thing of the term's kind: both nouns, names or numbers (not
     "我国" for "中国", "完全使用" for "租用", "阿拉伯在" for "参加"), the gap more than a lone
     character and not the term's longer or shorter form? In Latin script, which the tagger does not tell
@@ -149,16 +149,17 @@ def _rival(gap: list[str], term: str, names: tuple[str, ...], right: list[str]) 
     word = "".join(gap)
     if len(word) < 2 or term in word:
         return False
-    if re.search(r"[a-z]", term):
+    stop = question.stop  # the function words of the question's language
+    if re.search(f"[{LATIN}]", term):
         one_for_one = (
             len(gap) == len(_tokens(term)) == 1
             and bool(right)
-            and not any(x in LANG.stop for x in right)  # "she won the title" for "she win the"
+            and not any(x in stop for x in right)  # "she won the title" for "she win the"
             and gap[0][0] != term[0]  # an inflection ("won" for "win") is the same word
         )
-        if term not in names and not one_for_one:
+        if term not in question.names and not one_for_one:
             return False
-        if len(gap) > len(_tokens(term)) or any(x in LANG.stop for x in gap):
+        if len(gap) > len(_tokens(term)) or any(x in stop for x in gap):
             return False
     elif re.search(r"[a-z]", word):  # a model's name ("5G" for "互联网"), not a word ("GDP" for "经济")
         if len(gap) > 1 or not re.search(r"\d", word) or not _nominal(term):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from ..entities import latin_names, proper_words, quoted
 from ..language import LANG
 from ..lexicon import Lexicon, is_content, tag
-from ..normalize import CJK_RE, fold, is_english
+from ..normalize import CJK_RE, LATIN, fold, is_english
 from ..question import Question
 
 # a word held by fewer than this share of chunks is specific to a few passages
@@ -41,12 +41,13 @@ def _in_question(word: str, question: Question) -> bool:
     return word in question.folded or any(word in fold(a) for _, a in question.previous)
 
 
-def negated(text: str) -> bool:
-    """Does the text say no: a negation word of the language (不, 没, 禁, not, cannot…)."""
+def negated(text: str, lang: str = "zh") -> bool:
+    """Does the text say no: a negation word of Chinese, English or the question's language
+    ``lang`` (不, 没, 禁, not, cannot, pas, nicht…)."""
     folded = fold(text)
-    for w in LANG.negations:
-        if w.isascii() and w.isalpha():
-            if re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", folded):
+    for w in LANG.negations_for(lang):
+        if w.isalpha() and re.fullmatch(f"[{LATIN}]+", w):
+            if re.search(rf"(?<![{LATIN}]){re.escape(w)}(?![{LATIN}])", folded):
                 return True
         elif w in folded:
             return True
@@ -56,7 +57,9 @@ def negated(text: str) -> bool:
 def novel_words(sentence: str, question: Question, lexicon: Lexicon) -> Novel:
     folded = fold(sentence)
     tagged = tag(folded)
-    latin = latin_names(sentence)
+    latin = latin_names(
+        sentence, stop=question.stop, nouns=question.capitalised_nouns, particles=question.name_particles
+    )
     names = quoted(sentence) + latin + proper_words(tagged)
     words = []
     for word, flag in tagged:
@@ -64,7 +67,7 @@ def novel_words(sentence: str, question: Question, lexicon: Lexicon) -> Novel:
             continue  # a pronoun points back at the question's subject: nothing new
         if flag.startswith("m") or word.isdigit():
             continue
-        if word in LANG.negations and negated(question.folded):
+        if word in LANG.negations_for(question.lang) and negated(question.folded, question.lang):
             continue  # "无反应" for "没有反应": the question's own denial, said another way
         df = lexicon.df.get(word, 0)
         rare = 0 < df < RARE_SHARE * lexicon.n_chunks
@@ -73,12 +76,20 @@ def novel_words(sentence: str, question: Question, lexicon: Lexicon) -> Novel:
             continue
         words.append(word)
     if is_english(sentence):
-        words = [w for w in re.findall(r"[a-z][a-z\-]+", folded) if w not in LANG.stop]
+        words = [w for w in re.findall(rf"[{LATIN}][{LATIN}\-]+", folded) if w not in question.stop]
     names = [n for n in dict.fromkeys(names) if not _in_question(n, question)]
     words = [
         w for w in dict.fromkeys(words) if not _in_question(w, question) and not any(w in n for n in names)
     ]
-    lone = set(latin) - set(latin_names(sentence, initials=False))
+    lone = set(latin) - set(
+        latin_names(
+            sentence,
+            initials=False,
+            stop=question.stop,
+            nouns=question.capitalised_nouns,
+            particles=question.name_particles,
+        )
+    )
     return Novel(names, words, [n for n in names if n in lone])
 
 

@@ -215,9 +215,10 @@ def check_sentence(
         if lead:
             # an item of "以下情形不予赔偿：…" says what the lead-in says of it; the answer's own
             # "no" is what it adds to the question's words ("无有效驾驶证" only restates)
-            says_no, passage_no = negated(_without(body, question.terms)), negated(lead)
+            says_no = negated(_without(body, question.terms), question.lang)
+            passage_no = negated(lead, question.lang)
         else:
-            says_no, passage_no = negated(body), negated(stated)
+            says_no, passage_no = negated(body, question.lang), negated(stated, question.lang)
         # "只开放急诊" says no to 门诊, in the passage and in the answer alike
         passage_no = passage_no or bool(_only_other(question, stated))
         says_no = says_no or bool(_only_other(question, body))
@@ -314,7 +315,7 @@ def _asks_no(question: Question) -> bool:
     folded = question.folded
     for w in sorted(LANG.asks["yesno"], key=len, reverse=True):
         folded = folded.replace(w, " ")
-    return negated(folded)
+    return negated(folded, question.lang)
 
 
 def _only_other(question: Question, sentence: str) -> str:
