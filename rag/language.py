@@ -54,6 +54,7 @@ class Language(BaseModel):
     multipliers: dict[str, int]
     months_en: list[str]
     months_en_short: list[str]
+    clock_units: list[str]  # a number with one is a time of day ("上午10点", "10時"): said of when
     days: list[str]  # what names a day without a figure (周六, 工作日, Sunday): said of when, never a name
     abbreviations_en: list[str]  # words a full stop ends that do not end the sentence ("Dr. Li")
     classifiers: list[str]

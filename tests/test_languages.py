@@ -12,10 +12,11 @@ from rag.build import build_index
 from rag.context import Passage
 from rag.embed import E5Embedder
 from rag.entities import latin_names
+from rag.figures import figures
 from rag.generators.llama import LlamaGenerator
 from rag.language import detect
 from rag.lexicon import Lexicon
-from rag.normalize import is_english
+from rag.normalize import fold, is_english
 from rag.pipeline import Pipeline
 from rag.prompts import language_line, localized
 from rag.question import read
@@ -142,6 +143,22 @@ def test_another_language_s_negation_does_not_count_in_english() -> None:
     # "pas" and "nicht" are words of French and German only
     assert not negated("The pas de deux lasts nine minutes.", "en")
     assert negated("Le pas de deux ne dure pas neuf minutes.", "fr")
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("土曜日は何時に開館しますか？", "土曜日は午前10時に開館します。"),
+        ("博物馆周六何时开门？", "周六上午10点开门。"),
+        ("When does the pool open on Sundays?", "It opens at 8 am on Sundays."),
+        ("Wann öffnet das Bad am Samstag?", "Samstags um 8 Uhr."),
+    ],
+)
+def test_a_time_of_day_answers_when(question: str, answer: str) -> None:
+    # before, only a date, a duration or a day answered "when": "上午10点" was no answer to "何时"
+    assert read(question).asks == "when"
+    check = SentenceCheck(answer, [1], True, figures=figures(fold(answer), folded=True))
+    assert answers_the_type([check], read(question))
 
 
 def test_a_japanese_day_answers_when() -> None:

@@ -559,8 +559,8 @@ def _other_name(question: Question, p: Passage, span: tuple[int, int]) -> str:
 
 
 def answers_the_type(checks: list[SentenceCheck], question: Question) -> bool:
-    """Does the answer give the kind of thing asked for: a figure for "how many", a date or a
-    day for "when", and for "who" or "where" something other than a date ("葬礼将在9月3日举行" does
+    """Does the answer give the kind of thing asked for: a figure for "how many", a date, a day or
+    a time of day for "when", and for "who" or "where" something other than a date ("葬礼将在9月3日举行" does
     not say where)? Other kinds cannot be told apart reliably and always pass."""
     figs = [f for c in checks for f in c.figures]
     if question.asks == "quantity":
@@ -569,7 +569,8 @@ def answers_the_type(checks: list[SentenceCheck], question: Question) -> bool:
         # a day said without a figure answers too ("每月最后一个周六"), unless the question said it
         days = [d for d in LANG.days if d not in question.folded]
         said = any(d in fold(c.text) for c in checks for d in days)
-        return said or any(f.kind in ("date", "duration") for f in figs)
+        clock = any(f.kind == "number" and f.unit in LANG.clock_units for f in figs)  # "上午10点"
+        return said or clock or any(f.kind in ("date", "duration") for f in figs)
     if question.asks in ("who", "where"):
         plain = any(c.names or not c.figures for c in checks)  # a name, or words of a place or person
         return plain or any(f.kind not in ("date", "duration") for f in figs)
