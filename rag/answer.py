@@ -24,7 +24,7 @@ from .generators import GenerationStats, Generator, Message
 from .lexicon import Lexicon
 from .normalize import to_traditional
 from .prompts import language_line, localized, message, render_check, render_user, system_prompt
-from .question import Question
+from .question import Question, settle
 from .retrieve import Retriever
 from .settings import Settings
 from .types import Answer, Citation, Hit, Timings
@@ -297,6 +297,7 @@ def prepare(q: Question, tools: Tools, started: float, shared: list[Passage]) ->
     share one numbering: one that two parts both use keeps its number."""
     t = time.perf_counter()
     settings = tools.settings
+    q = settle(q, tools.lexicon.known)
     query = tools.expand(q) if tools.expand else q.query
     hits: list[Hit] = tools.retriever.retrieve(query, k=settings.top_k + 3)
     similar = tools.similarity(q) if tools.similarity is not None else None

@@ -14,6 +14,7 @@ inherits the previous question's names and years.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cache
 
@@ -44,6 +45,7 @@ class Question:
     exclude: tuple[str, ...] = ()  # names the user asked to leave out ("其他公司呢")
     previous: tuple[tuple[str, str], ...] = field(default=())  # the turn it was resolved with
     lang: str = "zh"  # zh, en, ja or another language written in Latin letters (fr, de, es...)
+    initials: tuple[str, ...] = ()  # names read only from the capital that starts the question
 
     @property
     def folded(self) -> str:
@@ -164,6 +166,10 @@ def read(text: str, query: str | None = None) -> Question:
         (other.capitalised_nouns, frozenset(other.name_particles)) if other else (False, frozenset())
     )
     latin = latin_names(query, stop=stop, nouns=nouns, particles=particles)
+    # "Summarize …", "Roughly how long …": a lone capitalised first word may be a plain word;
+    # the corpus decides (``settle``). "Tesla's revenue" is a name by its possessive.
+    unsure = set(latin) - set(latin_names(query, initials=False, stop=stop, nouns=nouns, particles=particles))
+    initials = tuple(n for n in unsure if not re.match(rf"\W*{re.escape(n)}['’]s\b", query, re.IGNORECASE))
     found = _dedupe(quoted(query) + latin + proper_words(tagged))
     # a month's name belongs to its date ("April 8, 2025"): the figure carries it
     found = tuple(n for n in found if not any(n in f.text and n != f.text for f in figs))
@@ -192,7 +198,19 @@ def read(text: str, query: str | None = None) -> Question:
         terms=terms,
         focus=_focus(tagged, content) if not english else tuple(content[-2:]),
         lang=lang,
+        initials=tuple(n for n in initials if n in names),
     )
+
+
+def settle(q: Question, known: Callable[[str], bool]) -> Question:
+    """The question as the corpus reads it: a name read only from the capital that starts it
+    ("Summarize", "Roughly", "Describe") that no document uses is a plain word, not a name the
+    documents never name (which refuses before the model is asked). One the corpus uses stays
+    a name."""
+    plain = {n for n in q.initials if not known(n)}
+    if not plain:
+        return q
+    return replace(q, names=tuple(n for n in q.names if n not in plain), initials=())
 
 
 # -- follow-ups -------------------------------------------------------------------------

@@ -350,3 +350,26 @@ def test_a_question_whose_parts_are_all_unanswered_is_refused_with_nothing_shown
     answer = events[-1]
     assert isinstance(answer, Answer) and answer.abstained and answer.text.startswith("资料中没有找到能回答")
     assert not _shown(events) and answer.citations
+
+
+def test_a_capitalised_first_word_no_document_uses_does_not_refuse_before_generating(
+    tmp_path_factory: pytest.TempPathFactory, e5: E5Embedder
+) -> None:
+    # "Roughly" starts the question with a capital and the handbook never uses the word: read
+    # as a name the documents never name, it refused the question before the model was asked
+    root = tmp_path_factory.mktemp("initials")
+    (root / "corpus").mkdir()
+    (root / "corpus" / "handbook.md").write_text(
+        "# Employee handbook\n\nThe probation period is 3 months for all full-time employees. "
+        "Part-time employees serve a probation period of 6 weeks.\n",
+        encoding="utf-8",
+    )
+    settings = Settings(corpus_dir=root / "corpus", index_dir=root / "index")
+    generator = ScriptedGenerator("The probation period is 3 months for all full-time employees [1].")
+    pipeline = Pipeline(settings, embedder=e5, generator=generator)
+    answer = pipeline.ask("Roughly how long is the probation period?")
+    assert generator.calls and "never name" not in answer.reason
+    # a name the handbook never uses still refuses before generating, first word or not
+    asked = len(generator.calls)
+    refused = pipeline.ask("Zephyrine's probation period?")
+    assert refused.abstained and "never name zephyrine" in refused.reason and len(generator.calls) == asked

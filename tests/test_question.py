@@ -2,7 +2,9 @@
 
 import pytest
 
-from rag.question import parts, read, resolve
+from rag.confidence import evidence
+from rag.lexicon import Lexicon
+from rag.question import parts, read, resolve, settle
 
 
 @pytest.mark.parametrize(
@@ -168,3 +170,35 @@ def test_a_question_about_several_things_asks_each(text: str, expected: tuple[st
 )
 def test_a_question_about_things_together_is_one_question(text: str) -> None:
     assert parts(read(text)) == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("Summarize the rules for remote work.", "summarize"),
+        ("Roughly how long is the probation period?", "roughly"),
+        ("Describe the return policy for opened items.", "describe"),
+        ("Approximately how many stations does the network have?", "approximately"),
+    ],
+)
+def test_a_capitalised_first_word_the_corpus_never_uses_is_a_plain_word(text: str, word: str) -> None:
+    # read as a name that no document holds, it refused the question before the model was
+    # asked ("the documents never name roughly")
+    corpus = Lexicon.from_token_lists(
+        [["rules", "remote", "work", "probation", "period", "return", "network"]]
+    )
+    q = read(text)
+    assert word in q.names and q.initials == (word,)  # the reader alone cannot tell
+    assert evidence(q, [], [], corpus).missing == [word]
+    settled = settle(q, corpus.known)
+    assert word not in settled.names and word in settled.terms
+    assert evidence(settled, [], [], corpus).missing == []
+
+
+def test_a_capitalised_first_word_the_corpus_uses_or_a_possessive_stays_a_name() -> None:
+    corpus = Lexicon.from_token_lists([["graphite", "anode"]])
+    assert "graphite" in settle(read("Graphite is used for which part?"), corpus.known).names
+    tesla = read("Tesla's revenue in 2024?")
+    assert tesla.initials == () and "tesla" in settle(tesla, corpus.known).names
+    # a name of two capitalised words is no lone initial either
+    assert read("Binjiang Marathon winner in 2024?").initials == ()
