@@ -105,8 +105,11 @@ class Language(BaseModel):
         return re.compile("|".join(f"(?:{p})" for p in self.refusal))
 
 
+# the small Latin letters of English and the languages of western Europe (é, ü, ß, ñ, œ), for
+# the words of folded text
+LATIN = "a-z\u00df-\u00f6\u00f8-\u00ff\u0153"
 _KANA_RE = re.compile(r"[\u3040-\u30ff]")
-_WORD_RE = re.compile(r"[a-z\u00df-\u00f6\u00f8-\u00ff\u0153]+(?:-[a-z\u00df-\u00f6\u00f8-\u00ff]+)*")
+_WORD_RE = re.compile(f"[{LATIN}]+(?:-[{LATIN}]+)*")
 
 
 def detect(text: str, latin: bool) -> str:

@@ -17,9 +17,6 @@ from .language import LANG
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CJK_RE = re.compile(f"[{CJK}]")
 _LATIN_RE = re.compile(r"[A-Za-z]")
-# the small Latin letters of English and the languages of western Europe (é, ü, ß, ñ, œ), for
-# the words of folded text
-LATIN = "a-z\u00df-\u00f6\u00f8-\u00ff\u0153"
 
 # A CJK character followed by its pinyin in parentheses: 業(yè) -> 業. Lower-case letters
 # with optional tone marks only, so (AI), (671B) or (如VIP等級) are left alone.

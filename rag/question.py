@@ -20,9 +20,9 @@ from functools import cache
 
 from .entities import latin_names, proper_words, quoted
 from .figures import Figure, figures, years
-from .language import LANG, detect
+from .language import LANG, LATIN, detect
 from .lexicon import is_content, tag
-from .normalize import CJK_RE, LATIN, fold, is_english, is_traditional
+from .normalize import CJK_RE, fold, is_english, is_traditional
 
 _END_PUNCT = "？?。.！!；; "
 
@@ -55,18 +55,6 @@ class Question:
     def stop(self) -> frozenset[str]:
         """The function words of its language (English's too, for any language)."""
         return LANG.stop_for(self.lang)
-
-    @property
-    def capitalised_nouns(self) -> bool:
-        """Does its language capitalise every noun (German)?"""
-        other = LANG.languages.get(self.lang)
-        return other is not None and other.capitalised_nouns
-
-    @property
-    def name_particles(self) -> frozenset[str]:
-        """Small words inside a name in its language ("de" of "Centro de Salud"); none in English."""
-        other = LANG.languages.get(self.lang)
-        return frozenset(other.name_particles) if other else frozenset()
 
     @property
     def constraints(self) -> tuple[str, ...]:
@@ -150,6 +138,21 @@ def _dedupe(items: list[str]) -> tuple[str, ...]:
     return tuple(seen)
 
 
+def names_in_language(text: str, lang: str, initials: bool = True) -> list[str]:
+    """The Latin names of a text in a question's language: its function words are no names, a
+    German noun alone is none, and a Spanish or French name keeps its small words."""
+    other = LANG.languages.get(lang)
+    if other is None:
+        return latin_names(text, initials)
+    return latin_names(
+        text,
+        initials,
+        stop=LANG.stop_for(lang),
+        nouns=other.capitalised_nouns,
+        particles=frozenset(other.name_particles),
+    )
+
+
 def read(text: str, query: str | None = None) -> Question:
     """Read one self-contained question (no conversation)."""
     query = query if query is not None else text
@@ -161,14 +164,10 @@ def read(text: str, query: str | None = None) -> Question:
     figs = figures(folded, folded=True)
     yrs = sorted(years(figs))
     other_figs = tuple(f for f in figs if not (f.kind == "date" and f.date[1] is None and f.date[0] in yrs))
-    other = LANG.languages.get(lang)
-    nouns, particles = (
-        (other.capitalised_nouns, frozenset(other.name_particles)) if other else (False, frozenset())
-    )
-    latin = latin_names(query, stop=stop, nouns=nouns, particles=particles)
+    latin = names_in_language(query, lang)
     # "Summarize …", "Roughly how long …": a lone capitalised first word may be a plain word;
     # the corpus decides (``settle``). "Tesla's revenue" is a name by its possessive.
-    unsure = set(latin) - set(latin_names(query, initials=False, stop=stop, nouns=nouns, particles=particles))
+    unsure = set(latin) - set(names_in_language(query, lang, initials=False))
     initials = tuple(n for n in unsure if not re.match(rf"\W*{re.escape(n)}['’]s\b", query, re.IGNORECASE))
     found = _dedupe(quoted(query) + latin + proper_words(tagged))
     # a month's name belongs to its date ("April 8, 2025"): the figure carries it

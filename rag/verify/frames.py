@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..language import LANG
+from ..language import LANG, LATIN
 from ..lexicon import tag
-from ..normalize import CJK_RE, LATIN, fold
+from ..normalize import CJK_RE, fold
 from ..question import Question
 from .names import holds_name, look_alike
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..entities import latin_names, proper_words, quoted
-from ..language import LANG
+from ..entities import proper_words, quoted
+from ..language import LANG, LATIN
 from ..lexicon import Lexicon, is_content, tag
-from ..normalize import CJK_RE, LATIN, fold, is_english
-from ..question import Question
+from ..normalize import CJK_RE, fold, is_english
+from ..question import Question, names_in_language
 
 # a word held by fewer than this share of chunks is specific to a few passages
 RARE_SHARE = 0.02
@@ -57,9 +57,7 @@ def negated(text: str, lang: str = "zh") -> bool:
 def novel_words(sentence: str, question: Question, lexicon: Lexicon) -> Novel:
     folded = fold(sentence)
     tagged = tag(folded)
-    latin = latin_names(
-        sentence, stop=question.stop, nouns=question.capitalised_nouns, particles=question.name_particles
-    )
+    latin = names_in_language(sentence, question.lang)
     names = quoted(sentence) + latin + proper_words(tagged)
     words = []
     for word, flag in tagged:
@@ -81,15 +79,7 @@ def novel_words(sentence: str, question: Question, lexicon: Lexicon) -> Novel:
     words = [
         w for w in dict.fromkeys(words) if not _in_question(w, question) and not any(w in n for n in names)
     ]
-    lone = set(latin) - set(
-        latin_names(
-            sentence,
-            initials=False,
-            stop=question.stop,
-            nouns=question.capitalised_nouns,
-            particles=question.name_particles,
-        )
-    )
+    lone = set(latin) - set(names_in_language(sentence, question.lang, initials=False))
     return Novel(names, words, [n for n in names if n in lone])
 
 
