@@ -38,6 +38,9 @@ class OtherLanguage(BaseModel):
     yesno_leads: list[str]  # first words of a yes or no question
     yesno_anywhere: list[str]  # words that mark one wherever they stand ("est-il")
     negations: list[str]
+    followup_leads: list[str]  # what starts a follow-up ("Et en 2023 ?")
+    followup_tails: list[str]  # what ends one ("2023年度は？")
+    pronouns: list[str]  # what points back at the last question's subject
 
 
 class Language(BaseModel):
@@ -95,6 +98,18 @@ class Language(BaseModel):
         if other is None:
             return self.asks
         return {kind: words + other.asks.get(kind, []) for kind, words in self.asks.items()}
+
+    def followups_for(self, lang: str) -> tuple[list[str], list[str], list[str]]:
+        """What marks a follow-up in ``lang`` (and in Chinese and English): its leads, its tails
+        and its pronouns."""
+        markers, other = self.followup_markers, self.languages.get(lang)
+        if other is None:
+            return markers.lead, markers.tail, self.pronouns
+        return (
+            markers.lead + other.followup_leads,
+            markers.tail + other.followup_tails,
+            self.pronouns + other.pronouns,
+        )
 
     def negations_for(self, lang: str) -> list[str]:
         other = self.languages.get(lang)

@@ -215,16 +215,25 @@ def settle(q: Question, known: Callable[[str], bool]) -> Question:
 # -- follow-ups -------------------------------------------------------------------------
 
 
-def _has_word(folded: str, words: list[str]) -> str | None:
-    """The first of ``words`` that stands as a word of its own in the folded text."""
+def _has_word(folded: str, words: list[str], tokens: bool = True) -> str | None:
+    """The first of ``words`` that stands as a word of its own in the folded text: a word in
+    Latin letters between non-letters, a Chinese one as a token, one in kana, or any where the
+    segmenter does not know the language (``tokens`` False: Japanese), as written."""
     toks = [w for w, _ in tag(folded)]
     for w in words:
-        if w.isascii():
-            if re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", folded):
+        if not CJK_RE.search(w) or not tokens:
+            if re.search(rf"(?<![{LATIN}]){re.escape(w)}(?![{LATIN}])", folded):
                 return w
         elif w in toks:
             return w
     return None
+
+
+@cache
+def _followups(lang: str) -> tuple[list[str], list[str], list[str]]:
+    """The follow-up markers of a language as folded text writes them: leads, tails, pronouns."""
+    leads, tails, pronouns = LANG.followups_for(lang)
+    return [fold(w) for w in leads], [fold(w) for w in tails], [fold(w) for w in pronouns]
 
 
 def _relative_year(folded: str, anchor: tuple[int, ...]) -> tuple[str, int] | None:
@@ -257,12 +266,13 @@ def _phrase(question: Question, name: str) -> str:
     return name
 
 
-def _strip_markers(folded: str) -> str:
+def _strip_markers(folded: str, lang: str = "zh") -> str:
+    leads, tails, _ = _followups(lang)
     text = folded.strip().rstrip(_END_PUNCT)
-    for w in LANG.followup_markers.tail:
+    for w in tails:
         text = text.removesuffix(w)
-    for w in LANG.followup_markers.lead:
-        if not w.isascii():
+    for w in leads:
+        if not re.fullmatch(f"[{LATIN}' ]+", w):  # 那么, では; not "and" or "et"
             text = text.removeprefix(w)
     return text.strip()
 
@@ -279,17 +289,20 @@ def resolve(text: str, history: list[tuple[str, str]] | None) -> Question:
     source = prev if prev.names else read(prev_a)
     subject = _phrase(source, source.names[0]) if source.names else ""
 
-    pronoun = _has_word(folded, LANG.pronouns)
+    leads, tails, pronouns = _followups(q.lang)
+    pronoun = _has_word(folded, pronouns, tokens=q.lang != "ja")
     if pronoun and subject and not q.names:
-        if pronoun.isascii():
-            pattern = rf"(?<![A-Za-z]){re.escape(pronoun)}(?![A-Za-z])"
+        if not CJK_RE.search(pronoun):
+            pattern = rf"(?<![{LATIN}]){re.escape(pronoun)}(?![{LATIN}])"
         else:
             pattern = re.escape(pronoun)
         query = re.sub(pattern, subject, q.query, count=1, flags=re.I)
+        if query == q.query:  # written otherwise than folded: 該行, 同館
+            query = re.sub(pattern, subject, fold(q.query), count=1)
         return _with(read(text, query), previous=previous)
 
-    lead = _has_word(folded, LANG.followup_markers.lead)
-    tail = folded.rstrip(_END_PUNCT).endswith(tuple(LANG.followup_markers.tail))
+    lead = _has_word(folded, leads)
+    tail = folded.rstrip(_END_PUNCT).endswith(tuple(tails))
     other = _has_word(folded, LANG.followup_markers.other)
     elliptic = ((lead or tail) and q.asks in ("what", "yesno")) or (lead and len(q.terms) <= 2)
     if elliptic or other:
@@ -316,7 +329,7 @@ def _substitute(q: Question, prev: Question, other: str | None) -> tuple[Questio
     if other and prev.names:
         # "其他公司呢": the same question about others than the one just asked about
         phrase = _phrase(prev, prev.names[0])
-        return read(q.text, query.replace(phrase, _strip_markers(folded), 1)), prev.names[:1]
+        return read(q.text, query.replace(phrase, _strip_markers(folded, q.lang), 1)), prev.names[:1]
     if q.names and prev.names:
         query = query.replace(_phrase(prev, prev.names[0]), _phrase(q, q.names[0]), 1)
         swapped = [t for t in swapped if t not in q.names]
@@ -331,7 +344,7 @@ def _substitute(q: Question, prev: Question, other: str | None) -> tuple[Questio
         lead_in = " ".join(
             [_phrase(prev, n) for n in prev.names[:1]] + [str(y) for y in new_years or prev.years]
         )
-        return read(q.text, f"{lead_in} {_strip_markers(q.query)}".strip()), ()
+        return read(q.text, f"{lead_in} {_strip_markers(q.query, q.lang)}".strip()), ()
     return read(q.text, query), ()
 
 

@@ -19,7 +19,7 @@ from rag.lexicon import Lexicon
 from rag.normalize import fold, is_english
 from rag.pipeline import Pipeline
 from rag.prompts import language_line, localized
-from rag.question import read
+from rag.question import read, resolve
 from rag.settings import Settings
 from rag.types import Chunk, Hit
 from rag.verify import check_sentence
@@ -159,6 +159,51 @@ def test_a_time_of_day_answers_when(question: str, answer: str) -> None:
     assert read(question).asks == "when"
     check = SentenceCheck(answer, [1], True, figures=figures(fold(answer), folded=True))
     assert answers_the_type([check], read(question))
+
+
+@pytest.mark.parametrize(
+    ("question", "history", "query"),
+    [
+        (
+            "Et en 2023 ?",
+            ("Quel était le taux de vélos endommagés en 2024 ?", "6 %[1]"),
+            "Quel était le taux de vélos endommagés en 2023 ?",
+        ),
+        (
+            "Und 2023?",
+            ("Wie viele Fahrten gab es 2024?", "6,8 Millionen[1]"),
+            "Wie viele Fahrten gab es 2023?",
+        ),
+        (
+            "¿Y en 2023?",
+            ("¿Cuánto alcanzaron las ventas de Conservas Marinas del Norte en 2024?", "48,6 millones[1]"),
+            "¿Cuánto alcanzaron las ventas de Conservas Marinas del Norte en 2023?",
+        ),
+        (
+            "E nel 2023?",
+            ("Quanti prestiti ha registrato la biblioteca nel 2024?", "12.000[1]"),
+            "Quanti prestiti ha registrato la biblioteca nel 2023?",
+        ),
+        (
+            "2023年度は？",
+            ("ミナト精機の2024年度の営業利益はいくらですか？", "62億円[1]"),
+            "ミナト精機の2023年度の営業利益はいくらですか？",
+        ),
+    ],
+)
+def test_a_follow_up_in_another_language_takes_the_last_question(
+    question: str, history: tuple[str, str], query: str
+) -> None:
+    # before, "Et en 2023 ?" was read on its own: only the year and no measure to search for
+    assert resolve(question, [history]).query == query
+
+
+def test_a_follow_up_naming_nothing_takes_the_last_question_s_subject() -> None:
+    q = resolve(
+        "Combien de stations compte-t-il ?",
+        [("Quand le réseau Vélo Valmont a-t-il été créé ?", "En 2015[1]")],
+    )
+    assert "vélo valmont" in q.query
 
 
 def test_a_japanese_day_answers_when() -> None:
