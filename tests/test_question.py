@@ -202,3 +202,10 @@ def test_a_capitalised_first_word_the_corpus_uses_or_a_possessive_stays_a_name()
     assert tesla.initials == () and "tesla" in settle(tesla, corpus.known).names
     # a name of two capitalised words is no lone initial either
     assert read("Binjiang Marathon winner in 2024?").initials == ()
+
+
+def test_a_pronoun_written_in_traditional_characters_takes_the_last_subject() -> None:
+    # 該行 is found in the folded question (该行) but not in the question as typed: the
+    # subject was lost before, and the question was searched without its bank
+    q = resolve("該行的員工有多少人？", [("工商银行2024年的净利润是多少？", "……[1]")])
+    assert "工商银行" in q.query
