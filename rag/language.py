@@ -42,6 +42,10 @@ class OtherLanguage(BaseModel):
     followup_tails: list[str]  # what ends one ("2023年度は？")
     pronouns: list[str]  # what points back at the last question's subject
 
+    @cached_property
+    def stop(self) -> frozenset[str]:
+        return frozenset(self.stopwords)
+
 
 class Language(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
@@ -87,10 +91,14 @@ class Language(BaseModel):
     def question_words(self) -> frozenset[str]:
         return frozenset(w for words in self.asks.values() for w in words)
 
+    @cached_property
+    def _stops(self) -> dict[str, frozenset[str]]:
+        return {code: self.stop | other.stop for code, other in self.languages.items()}
+
     def stop_for(self, lang: str) -> frozenset[str]:
-        """The stop words of a question in ``lang``: English's, and its own."""
-        other = self.languages.get(lang)
-        return self.stop | frozenset(other.stopwords) if other else self.stop
+        """The stop words of a question in ``lang``: English's, and its own (built once: the
+        checks ask for them for every sentence)."""
+        return self._stops.get(lang, self.stop)
 
     def asks_for(self, lang: str) -> dict[str, list[str]]:
         """The question words by what they ask for: Chinese and English, and ``lang``'s."""
@@ -139,8 +147,7 @@ def detect(text: str, latin: bool) -> str:
     words = _WORD_RE.findall(low)
     best, score = "en", float(sum(1 for w in words if w in LANG.stop))
     for code, other in LANG.languages.items():
-        own = frozenset(other.stopwords)
-        s = sum(1 for w in words if w in own) + 2 * sum(1 for ch in low if ch in other.letters)
+        s = sum(1 for w in words if w in other.stop) + 2 * sum(1 for ch in low if ch in other.letters)
         if s > score:
             best, score = code, s
     return best

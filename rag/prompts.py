@@ -38,18 +38,25 @@ def render_user(passages: str, question: str, language: str = "", conversation: 
         raise ConfigError(f"{PROMPTS_DIR / 'user.txt'} has a bad placeholder: {exc}") from exc
 
 
+@cache
+def _messages() -> dict[str, object]:
+    try:
+        return dict(json.loads(_read("messages.json")))
+    except ValueError as exc:
+        raise ConfigError(f"{PROMPTS_DIR / 'messages.json'} is not valid JSON: {exc}") from exc
+
+
 def message(key: str) -> str:
     try:
-        return str(json.loads(_read("messages.json"))[key])
-    except (KeyError, ValueError) as exc:
+        return str(_messages()[key])
+    except KeyError as exc:
         raise ConfigError(f"{PROMPTS_DIR / 'messages.json'} lacks {key!r}") from exc
 
 
 def localized(key: str, lang: str, latin: bool) -> str:
     """The message ``key`` in the question's language: ``key_<lang>`` where the messages have
     it, else English for a language in Latin letters and Chinese for any other."""
-    messages = json.loads(_read("messages.json"))
-    own = messages.get(f"{key}_{lang}")
+    own = _messages().get(f"{key}_{lang}")
     return str(own) if own is not None else message(f"{key}_en" if latin else f"{key}_zh")
 
 
